@@ -1,0 +1,90 @@
+# revisbali.business_suite — one entry point for set-up, the sandbox, the demo and every test gate.
+# Each target installs what it needs, so `make demo` and `make test` work on a fresh Debian 12 machine.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= $(CURDIR)/.venv
+BIN := $(VENV)/bin
+# Tools are run from the venv; ansible.cfg makes the checkout its own collection path.
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/collections
+export PYTHONDONTWRITEBYTECODE := 1
+
+# Where the sandbox "production host" lives; inventories/sandbox points at the same place.
+export SANDBOX_DIR ?= /srv/business_suite
+
+PYTEST := $(BIN)/pytest
+PYTEST_FLAGS ?= -ra
+
+.PHONY: help venv host-packages engine images sandbox-up sandbox-down demo \
+        lint sanity unit integration molecule faults bench bench-smoke build test clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+venv: $(BIN)/.installed ## create the pinned tool environment in .venv
+
+host-packages: ## install the Debian packages the sandbox and tests need (docker.io, redis, memcached, postgres, ...)
+	sandbox/bootstrap/host-packages.sh
+
+engine: host-packages ## reuse or start a Docker engine and the pinned compose v2 plugin
+	sandbox/bootstrap/engine.sh
+	sandbox/bootstrap/compose.sh
+
+images: engine venv ## build every sandbox image locally (no registry pull); skips images already built
+	sandbox/images/build.sh
+
+sandbox-up: images ## bring up the pre-cutover (memcached) stack in $(SANDBOX_DIR)
+	sandbox/up.sh
+
+sandbox-down: ## remove the sandbox stack, its volumes and $(SANDBOX_DIR)
+	sandbox/down.sh
+
+demo: sandbox-up ## sandbox up on memcached, run the rollout, print the cutover report
+	ansible-playbook playbooks/rollout.yml -i inventories/sandbox
+	@cat "$$(readlink -f $(SANDBOX_DIR)/.cutover/reports/latest.txt)"
+
+lint: venv ## yamllint, ruff and ansible-lint (production profile)
+	yamllint --strict .
+	ruff check .
+	ruff format --check .
+	ansible-lint
+
+sanity: venv host-packages ## ansible-test sanity on the collection
+	tests/sanity/run.sh
+
+unit: venv ## unit tests (no servers)
+	$(PYTEST) $(PYTEST_FLAGS) tests/unit
+
+integration: venv images ## integration tests against real Redis/PostgreSQL/memcached and the sandbox stack
+	$(PYTEST) $(PYTEST_FLAGS) tests/integration
+
+molecule: venv images ## molecule scenarios on the real engine
+	tests/molecule/run.sh
+
+faults: venv images ## fault-injection suite against the sandbox
+	$(PYTEST) $(PYTEST_FLAGS) tests/faults
+
+bench: venv images ## cutover benchmark: collection rollout vs the seed runbook (BENCH_RUNS=N)
+	$(BIN)/python bench/cutover.py --runs $${BENCH_RUNS:-3}
+
+bench-smoke: venv images ## one short benchmark run to prove the harness works (no timing assertions)
+	$(BIN)/python bench/cutover.py --runs 1 --short
+
+build: venv ## build the collection tarball and install it into a scratch path
+	tests/build/run.sh
+
+test: lint sanity unit build integration molecule faults bench-smoke ## every gate, as CI runs it
+	@echo "make test: all gates passed"
+
+clean: ## remove build outputs (not the venv)
+	rm -rf build tests/output .pytest_cache .ruff_cache
