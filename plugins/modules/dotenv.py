@@ -1,0 +1,219 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) RevisBali operations
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: dotenv
+short_description: Manage keys of a docker compose C(.env) file without printing its secrets
+version_added: 0.1.0
+description:
+  - Sets and removes keys in a C(.env) file and leaves every other line, comment, quote and the line order
+    exactly as they were.
+  - Diffs show the file's structure with every value masked except the keys this task sets (and those too when
+    they look secret, such as a URL with a password). Comments are masked as well.
+  - The file is parsed before anything is written; a malformed line fails the task, naming the line number but
+    never its content.
+  - Writes are atomic (a temporary file in the same directory, then a rename) and the file mode is enforced.
+author:
+  - RevisBali operations
+attributes:
+  check_mode:
+    support: full
+    details: Reports what would change, with the masked diff, and writes nothing.
+  diff_mode:
+    support: full
+  idempotent:
+    support: full
+options:
+  path:
+    description: The C(.env) file to read.
+    type: path
+    required: true
+  dest:
+    description:
+      - Write the result here instead of O(path), e.g. to stage a file for C(docker compose config) before it goes
+        live. O(path) is then only read.
+    type: path
+  src:
+    description:
+      - Make the file's content equal to this file on the host (e.g. a snapshot), byte for byte, with the same
+        masked diff. Mutually exclusive with O(set) and O(remove).
+    type: path
+  set:
+    description: Keys to assign. Keys already present are changed in place; new keys are appended.
+    type: dict
+    default: {}
+  remove:
+    description: Keys to remove (every assignment of them).
+    type: list
+    elements: str
+    default: []
+  show_keys:
+    description:
+      - With O(src), the keys whose values the diff may show (unless they look secret); all other values are
+        masked. Without O(src), the keys in O(set) and O(remove) are the ones shown.
+    type: list
+    elements: str
+    default: []
+  header:
+    description: A comment line written once above keys appended at the end of the file.
+    type: str
+  mode:
+    description: File mode enforced on the result.
+    type: raw
+    default: "0600"
+  create:
+    description: Create the file when it does not exist; otherwise a missing file is an error.
+    type: bool
+    default: false
+"""
+
+EXAMPLES = r"""
+- name: Point the app at Redis
+  revisbali.business_suite.dotenv:
+    path: /srv/business_suite/.env
+    set:
+      REDIS_URL: redis://bs-redis:6379/1
+      REDIS_HOST: bs-redis
+      REDIS_PORT: "6379"
+      PGQUEUE_CHANNEL: "0"
+      CACHE_KEY_PREFIX: revisbali
+    remove: [MEMCACHED_LOCATION]
+    header: "# Redis: Django cache and PgQueuer broker"
+
+- name: Stage the result next to a compose file for validation, leaving the live file alone
+  revisbali.business_suite.dotenv:
+    path: /srv/business_suite/.env
+    dest: /tmp/stage/.env
+    set:
+      REDIS_HOST: bs-redis
+"""
+
+RETURN = r"""
+changed_keys:
+  description: Keys whose value was set or added.
+  returned: always
+  type: list
+  elements: str
+  sample: [REDIS_URL, REDIS_HOST]
+removed_keys:
+  description: Keys removed (a key listed twice had a duplicate assignment removed).
+  returned: always
+  type: list
+  elements: str
+  sample: [MEMCACHED_LOCATION]
+dest:
+  description: The file written (or that would be written in check mode).
+  returned: always
+  type: str
+  sample: /srv/business_suite/.env
+"""
+
+import os
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
+
+from ansible_collections.revisbali.business_suite.plugins.module_utils import dotenv
+
+
+def read_text(module, path, create):
+    if not os.path.exists(path):
+        if create:
+            return ""
+        module.fail_json(msg="%s does not exist (set create=true to create it)" % path)
+    try:
+        with open(path, "rb") as handle:
+            return to_text(handle.read(), errors="surrogate_or_strict")
+    except (IOError, OSError, UnicodeError) as exc:
+        module.fail_json(msg="cannot read %s: %s" % (path, to_native(exc)))
+
+
+def write_atomic(module, dest, content, reference):
+    directory = os.path.dirname(dest) or "."
+    handle, tmp = tempfile.mkstemp(prefix=".dotenv-", dir=directory)
+    try:
+        os.fchmod(handle, 0o600)
+        os.write(handle, to_bytes(content))
+    finally:
+        os.close(handle)
+    if os.path.exists(reference) and reference != dest and not os.path.exists(dest):
+        # A staged copy keeps the owner of the live file, so compose reads it the same way.
+        stat = os.stat(reference)
+        os.chown(tmp, stat.st_uid, stat.st_gid)
+    module.atomic_move(tmp, dest)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type="path", required=True),
+            dest=dict(type="path"),
+            src=dict(type="path"),
+            set=dict(type="dict", default={}, no_log=False),
+            remove=dict(type="list", elements="str", default=[], no_log=False),
+            show_keys=dict(type="list", elements="str", default=[], no_log=False),
+            header=dict(type="str"),
+            mode=dict(type="raw", default="0600"),
+            create=dict(type="bool", default=False),
+        ),
+        supports_check_mode=True,
+        mutually_exclusive=[("src", "set"), ("src", "remove")],
+    )
+    params = module.params
+    path, dest = params["path"], params["dest"] or params["path"]
+    wanted = dict((key, "" if value is None else to_text(value)) for key, value in params["set"].items())
+    for key in list(wanted) + params["remove"]:
+        if not dotenv.NAME_RE.match(key):
+            module.fail_json(msg="'%s' is not a valid .env key name" % key)
+    for key, value in wanted.items():
+        if dotenv.is_secret(key, value):
+            module.no_log_values.add(value)
+
+    before_text = read_text(module, path, params["create"])
+    try:
+        before = dotenv.parse(before_text)
+        if params["src"]:
+            after_text = read_text(module, params["src"], False)
+            after = dotenv.parse(after_text)
+            changed_keys, removed_keys = dotenv.compare(before, after)
+        else:
+            after, changed_keys, removed_keys = dotenv.apply(before, wanted, params["remove"], params["header"])
+            after_text = dotenv.render(after)
+    except dotenv.DotenvError as exc:
+        module.fail_json(msg="%s: %s" % (params["src"] or path, to_native(exc)))
+
+    current_text = before_text if dest == path else (read_text(module, dest, True) if os.path.exists(dest) else None)
+    content_changed = current_text != after_text
+    result = dict(changed=False, changed_keys=changed_keys, removed_keys=removed_keys, dest=dest)
+    if content_changed and module._diff:
+        shown = set(params["show_keys"]) if params["src"] else set(wanted) | set(params["remove"])
+        comments = (params["header"].strip(),) if params["header"] else ()
+        current = dotenv.parse(current_text) if current_text is not None else []
+        result["diff"] = dict(
+            before_header=dest,
+            after_header=dest,
+            before=dotenv.redacted(current, shown, comments),
+            after=dotenv.redacted(after, shown, comments),
+        )
+    if content_changed:
+        result["changed"] = True
+        if not module.check_mode:
+            write_atomic(module, dest, after_text, path)
+
+    if os.path.exists(dest):
+        file_args = module.load_file_common_arguments(dict(path=dest, mode=params["mode"]))
+        result["changed"] = module.set_fs_attributes_if_different(file_args, result["changed"])
+    elif module.check_mode:
+        result["changed"] = True
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
