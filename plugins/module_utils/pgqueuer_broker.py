@@ -1,0 +1,167 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, RevisBali operations
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The broker side of pgqueuer_probe: who listens for wake-ups, a round trip on a private
+channel (never the workers' one), and PgQueuer's wake-up event for the Redis broker."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import select
+import time
+import uuid
+from collections import OrderedDict
+from datetime import datetime, timezone
+
+from ansible_collections.revisbali.business_suite.plugins.module_utils import deps, pgqueuer_queries
+from ansible_collections.revisbali.business_suite.plugins.module_utils.probe import ProbeError, elapsed_ms
+
+# PgQueuer's trigger payload, field for field; workers parse it strictly and log CRITICAL on
+# anything else, so only this exact shape is ever sent on a workers' channel.
+WAKEUP_CHANNEL_FIELD = "ch_pgqueuer"
+
+
+def wakeup_payload(now=None):
+    """The ``table_changed_event`` a committed INSERT into pgqueuer announces (timezone-aware)."""
+    sent_at = (now or datetime.now(timezone.utc)).isoformat()
+    return json.dumps(
+        OrderedDict(
+            [
+                ("channel", WAKEUP_CHANNEL_FIELD),
+                ("operation", "insert"),
+                ("sent_at", sent_at),
+                ("table", "pgqueuer"),
+                ("type", "table_changed_event"),
+            ]
+        )
+    )
+
+
+def _probe_name():
+    return "pgqueuer_probe_%s" % uuid.uuid4().hex[:16]
+
+
+def postgres_roundtrip(conn, timeout):
+    """LISTEN on a private channel, NOTIFY it from the same session, time the delivery (ms)."""
+    channel, token = _probe_name(), uuid.uuid4().hex
+    received = []
+
+    def on_notify(notify):
+        if notify.channel == channel:
+            received.append(notify.payload)
+
+    conn.add_notify_handler(on_notify)
+    try:
+        conn.execute(deps.psycopg_sql.SQL("LISTEN {}").format(deps.psycopg_sql.Identifier(channel)))
+        started = time.monotonic()
+        conn.execute("SELECT pg_notify(%s, %s)", (channel, token))
+        deadline = started + timeout
+        # Notifications are handed to the handler while psycopg reads any result; psycopg 3.1
+        # has no notifies(timeout=), so wait for the socket and let a no-op query drain it.
+        while not received and time.monotonic() < deadline:
+            if select.select([conn.fileno()], [], [], max(deadline - time.monotonic(), 0))[0]:
+                conn.execute("SELECT 1")
+        latency = elapsed_ms(started)
+        conn.execute(deps.psycopg_sql.SQL("UNLISTEN {}").format(deps.psycopg_sql.Identifier(channel)))
+    finally:
+        conn.remove_notify_handler(on_notify)
+    if received != [token]:
+        raise ProbeError("mismatch", "LISTEN/NOTIFY on a private channel got %r within %s s" % (received, timeout))
+    return latency
+
+
+def redis_subscribers(client, channel):
+    """PUBSUB NUMSUB: how many connections are subscribed to ``channel``."""
+    return int(dict(client.pubsub_numsub(channel)).get(channel, 0))
+
+
+def redis_roundtrip(client, timeout):
+    """SUBSCRIBE a private channel, PUBLISH to it, time the delivery (ms)."""
+    channel, token = _probe_name(), uuid.uuid4().hex
+    pubsub = client.pubsub()
+    try:
+        pubsub.subscribe(channel)
+        deadline = time.monotonic() + timeout
+        # The confirmation first: a publish before it could race the subscription.
+        if not _next_message(pubsub, "subscribe", deadline):
+            raise ProbeError("mismatch", "Redis did not confirm the SUBSCRIBE within %s s" % timeout)
+        started = time.monotonic()
+        client.publish(channel, token)
+        message = _next_message(pubsub, "message", deadline)
+        latency = elapsed_ms(started)
+        pubsub.unsubscribe(channel)
+    finally:
+        pubsub.close()
+    got = message and message["data"]
+    if got != token:
+        raise ProbeError("mismatch", "Redis PUBLISH on a private channel got %r within %s s" % (got, timeout))
+    return latency
+
+
+def _next_message(pubsub, kind, deadline):
+    while time.monotonic() < deadline:
+        message = pubsub.get_message(timeout=max(deadline - time.monotonic(), 0.01))
+        if message and message["type"] == kind:
+            return message
+    return None
+
+
+class PostgresBroker(object):
+    """PgQueuer's own LISTEN/NOTIFY: the queue table's trigger wakes the workers."""
+
+    name = "postgres"
+
+    def __init__(self, conn, channel, timeout):
+        self.conn, self.channel, self.timeout = conn, channel, timeout
+        self.hidden_sessions = 0
+
+    def listeners(self):
+        count, self.hidden_sessions = pgqueuer_queries.listen_sessions(self.conn, self.channel)
+        return count
+
+    def roundtrip(self):
+        return postgres_roundtrip(self.conn, self.timeout)
+
+    def wake(self):
+        """Nothing to send: the INSERT's trigger already notified at commit."""
+        return None
+
+    def nobody(self):
+        return "no LISTEN session on %r" % self.channel
+
+    def some(self, count):
+        return "%d LISTEN session%s on %r" % (count, "" if count == 1 else "s", self.channel)
+
+    def close(self):
+        pass
+
+
+class RedisBroker(object):
+    """The application's Redis broker: SQL stays on PostgreSQL, wake-ups travel over pub/sub."""
+
+    name = "redis"
+
+    def __init__(self, client, channel, timeout):
+        self.client, self.channel, self.timeout = client, channel, timeout
+        self.hidden_sessions = 0
+
+    def listeners(self):
+        return redis_subscribers(self.client, self.channel)
+
+    def roundtrip(self):
+        return redis_roundtrip(self.client, self.timeout)
+
+    def wake(self):
+        """Publish PgQueuer's wake-up after the enqueue committed; returns how many received it."""
+        return self.client.publish(self.channel, wakeup_payload())
+
+    def nobody(self):
+        return "no subscriber on Redis channel %r" % self.channel
+
+    def some(self, count):
+        return "%d subscriber%s on Redis channel %r" % (count, "" if count == 1 else "s", self.channel)
+
+    def close(self):
+        self.client.close()
