@@ -1,0 +1,88 @@
+"""Launch a job template the way AWX does, with ansible-runner and no controller.
+
+AWX's task system writes a private data directory and hands it to ansible-runner: project/ (the
+synced project), inventory/, env/extravars (survey answers), env/cmdline (job type, diff mode,
+verbosity, limit) and env/envvars. prepare_job() writes the same directory from a job template of
+templates/awx/, with this repository as the project.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from pathlib import Path
+
+import ansible_runner
+from awx_validate import REPO
+
+
+def survey_extravars(survey: dict | None, answers: dict) -> dict:
+    """The extra vars a survey sends: each answer, else the question's default; required questions need one."""
+    questions = (survey or {}).get("spec") or []
+    unknown = set(answers) - {question["variable"] for question in questions}
+    if unknown:
+        raise ValueError(f"the survey does not ask for {', '.join(sorted(unknown))}")
+    extravars = {}
+    for question in questions:
+        variable = question["variable"]
+        if variable in answers:
+            extravars[variable] = answers[variable]
+        elif question.get("default") not in (None, ""):
+            extravars[variable] = question["default"]
+        elif question.get("required"):
+            raise ValueError(f"the survey requires an answer for {variable}")
+        elif "default" in question:
+            # AWX sends an empty default as it is; the role reads "" as "derive it" / "the latest".
+            extravars[variable] = question["default"]
+    return extravars
+
+
+def launch_cmdline(template: dict, job_type: str | None = None, limit: str | None = None) -> list[str]:
+    """ansible-playbook options for a launch; prompts the template does not ask for are refused, as AWX does."""
+    if job_type and job_type != template.get("job_type", "run") and not template.get("ask_job_type_on_launch"):
+        raise ValueError(f"{template['name']} does not prompt for the job type")
+    if limit and not template.get("ask_limit_on_launch"):
+        raise ValueError(f"{template['name']} does not prompt for a limit")
+    args = []
+    if (job_type or template.get("job_type", "run")) == "check":
+        args.append("--check")
+    if template.get("diff_mode"):
+        args.append("--diff")
+    if limit:
+        args += ["--limit", limit]
+    if template.get("verbosity"):
+        args.append("-" + "v" * template["verbosity"])
+    return args
+
+
+def prepare_job(
+    private_data_dir: Path,
+    template: dict,
+    *,
+    inventory: Path,
+    answers: dict | None = None,
+    job_type: str | None = None,
+    limit: str | None = None,
+    envvars: dict | None = None,
+) -> dict:
+    """Write the private data directory for one launch; returns the keyword arguments of ansible_runner.run."""
+    env = private_data_dir / "env"
+    env.mkdir(parents=True, exist_ok=True)
+    (private_data_dir / "project").symlink_to(REPO, target_is_directory=True)
+    (private_data_dir / "inventory").symlink_to(inventory.resolve())
+    extravars = survey_extravars(template.get("survey_spec") if template.get("survey_enabled") else None, answers or {})
+    (env / "extravars").write_text(json.dumps(extravars))
+    (env / "cmdline").write_text(shlex.join(launch_cmdline(template, job_type, limit)))
+    (env / "envvars").write_text(json.dumps(envvars or {}))
+    return {"private_data_dir": str(private_data_dir), "playbook": template["playbook"], "quiet": True}
+
+
+def run_job(private_data_dir: Path, template: dict, **launch) -> ansible_runner.Runner:
+    """prepare_job() then run it; the Runner carries status, rc, stats and the job events."""
+    return ansible_runner.run(**prepare_job(private_data_dir, template, **launch))
+
+
+def job_output(runner: ansible_runner.Runner) -> str:
+    """Everything a job shows its users: the stdout and every job event AWX would store."""
+    events = sorted(Path(runner.config.artifact_dir).glob("job_events/*.json"))
+    return runner.stdout.read() + "".join(path.read_text() for path in events)

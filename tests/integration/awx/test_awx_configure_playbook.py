@@ -1,0 +1,151 @@
+"""playbooks/awx_configure.yml: it parses, lints clean, sends every field of the data, and a real run
+(ansible-runner, real templating and loops) hands the awx.awx modules valid arguments in dependency
+order without printing a secret. No controller exists here, so the run uses a stand-in awx.awx
+collection whose modules record their arguments instead of calling an API; the recorded arguments
+are then checked against the real modules' argument specs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import awx_validate as v
+import pytest
+import yaml
+from awx_runner_job import job_output, run_job
+
+BIN = Path(sys.executable).parent
+PLAYBOOK = v.REPO / "playbooks" / "awx_configure.yml"
+LINTED = ["playbooks/awx_configure.yml", "templates/awx", "execution-environment.yml", "meta/execution-environment.yml"]
+# The order objects must be created in: each one refers only to objects created before it.
+CREATION_ORDER = [
+    "execution_environment",
+    "project",
+    "credential",
+    "inventory",
+    "inventory_source",
+    "job_template",
+    "workflow_job_template",
+    "workflow_job_template_node",
+]
+RECORDER = '''#!/usr/bin/python
+"""Stand-in for awx.awx.{name}: records its arguments instead of calling a controller."""
+import json
+import os
+
+from ansible.module_utils.basic import AnsibleModule, _load_params
+
+
+def main():
+    names = [key for key in _load_params() if not key.startswith("_ansible_")]
+    module = AnsibleModule(argument_spec=dict((key, dict(type="raw")) for key in names))
+    params = dict((key, module.params[key]) for key in names)
+    with open(os.environ["AWX_RECORD_FILE"], "a") as record:
+        record.write(json.dumps({{"module": "{name}", "params": params}}) + "\\n")
+    module.exit_json(changed=False)
+
+
+if __name__ == "__main__":
+    main()
+'''
+SSH_KEY_SENTINEL = "-----BEGIN OPENSSH PRIVATE KEY-----\nsentinel-7f3a9c\n-----END OPENSSH PRIVATE KEY-----"
+
+
+def object_key(params: dict) -> str:
+    """What the controller looks an object up by: its name, or a workflow node's identifier."""
+    return params.get("name") or params["identifier"]
+
+
+def playbook_module_args() -> dict[str, set[str]]:
+    """awx.awx module -> every argument some task of the playbook passes to it."""
+    (play,) = yaml.safe_load(PLAYBOOK.read_text())
+    passed: dict[str, set[str]] = {}
+    for task in play["tasks"]:
+        for key, args in task.items():
+            if key.startswith("awx.awx."):
+                passed.setdefault(key.removeprefix("awx.awx."), set()).update(args)
+    return passed
+
+
+def test_syntax_check():
+    subprocess.run(
+        [BIN / "ansible-playbook", "--syntax-check", PLAYBOOK], cwd=v.REPO, check=True, capture_output=True, timeout=120
+    )
+
+
+def test_ansible_lint_production_profile_is_clean():
+    lint = subprocess.run(
+        [BIN / "ansible-lint", "--offline", *LINTED], cwd=v.REPO, capture_output=True, text=True, timeout=300
+    )
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def test_every_field_of_the_data_reaches_its_module():
+    passed = playbook_module_args()
+    for module, label, params in v.iter_objects(v.load_data()):
+        assert set(params) <= passed.get(module, set()), f"{label}: the playbook drops {set(params) - passed[module]}"
+
+
+@pytest.fixture(scope="module")
+def recorded_run(tmp_path_factory) -> tuple:
+    """One real run of the configure playbook against the stand-in collection."""
+    root = tmp_path_factory.mktemp("awx-configure")
+    modules = root / "collections" / "ansible_collections" / "awx" / "awx" / "plugins" / "modules"
+    modules.mkdir(parents=True)
+    for name in CREATION_ORDER:
+        (modules / f"{name}.py").write_text(RECORDER.format(name=name))
+    inventory = root / "inventory"
+    inventory.write_text("localhost ansible_connection=local\n")
+    record = root / "record.jsonl"
+    runner = run_job(
+        root / "job",
+        {"name": "AWX configuration", "playbook": "playbooks/awx_configure.yml"},
+        inventory=inventory,
+        envvars={
+            "ANSIBLE_COLLECTIONS_PATH": f"{root / 'collections'}:{v.REPO / 'collections'}",
+            "AWX_RECORD_FILE": str(record),
+            "BS_AWX_SSH_USER": "",
+            "BS_AWX_SSH_PRIVATE_KEY": SSH_KEY_SENTINEL,
+            "BS_AWX_VAULT_PASSWORD": "",
+        },
+    )
+    output = job_output(runner)
+    assert runner.status == "successful", output
+    calls = [json.loads(line) for line in record.read_text().splitlines()]
+    return calls, output
+
+
+def test_the_run_sends_valid_arguments_for_every_object(recorded_run):
+    calls, _ = recorded_run
+    problems = []
+    for index, call in enumerate(calls):
+        problems += v.spec_problems(call["module"], call["params"], f"call {index} ({call['module']})")
+    assert problems == []
+    expected = {(module, object_key(params)) for module, _, params in v.iter_objects(v.load_data())}
+    assert {(call["module"], object_key(call["params"])) for call in calls} == expected
+
+
+def test_objects_are_created_before_anything_refers_to_them(recorded_run):
+    calls, _ = recorded_run
+    modules = [call["module"] for call in calls]
+    assert modules == sorted(modules, key=CREATION_ORDER.index)
+
+
+def test_workflow_nodes_exist_before_they_are_linked(recorded_run):
+    calls, _ = recorded_run
+    nodes = [call["params"] for call in calls if call["module"] == "workflow_job_template_node"]
+    created, linked = nodes[: len(nodes) // 2], nodes[len(nodes) // 2 :]
+    assert all("unified_job_template" in node and "failure_nodes" not in node for node in created)
+    links = {node["identifier"]: node["failure_nodes"] for node in linked}
+    assert links == {"rollout": ["rollback"], "rollback": []}
+
+
+def test_credentials_take_secrets_from_the_environment_and_never_print_them(recorded_run):
+    calls, output = recorded_run
+    inputs = {call["params"]["name"]: call["params"]["inputs"] for call in calls if call["module"] == "credential"}
+    assert inputs["RevisBaliCRM hosts (SSH)"] == {"ssh_key_data": SSH_KEY_SENTINEL}
+    assert inputs["RevisBaliCRM inventory vault"] == {"vault_password": "ASK"}
+    assert all(call["params"]["update_secrets"] is False for call in calls if call["module"] == "credential")
+    assert "sentinel-7f3a9c" not in output
