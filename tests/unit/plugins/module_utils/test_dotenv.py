@@ -1,0 +1,91 @@
+"""The .env parser/editor keeps every untouched byte and never prints content in errors."""
+
+import pytest
+
+from ansible_collections.revisbali.business_suite.plugins.module_utils import dotenv
+
+SAMPLE = (
+    "# production settings\n"
+    "SECRET_KEY=s3cr3t-value\n"
+    'DB_PASS="p@ss word"\n'
+    "export DEBUG=False  # inline comment\n"
+    'FCM_PRIVATE_KEY="-----BEGIN KEY-----\nabc\n-----END KEY-----"\n'
+    "\n"
+    "MEMCACHED_LOCATION=memcached:11211\n"
+    "REDIS_PORT=6380\n"
+)
+
+
+def test_parse_reads_values_like_compose():
+    values = dotenv.values(dotenv.parse(SAMPLE))
+    assert values["DB_PASS"] == "p@ss word"
+    assert values["DEBUG"] == "False"
+    assert values["FCM_PRIVATE_KEY"] == "-----BEGIN KEY-----\nabc\n-----END KEY-----"
+    assert dotenv.render(dotenv.parse(SAMPLE)) == SAMPLE
+
+
+def test_apply_changes_only_managed_keys_and_keeps_order():
+    entries, changed, removed = dotenv.apply(
+        dotenv.parse(SAMPLE), {"REDIS_PORT": "6379", "REDIS_HOST": "bs-redis"}, ["MEMCACHED_LOCATION"], "# Redis"
+    )
+    text = dotenv.render(entries)
+    assert changed == ["REDIS_PORT", "REDIS_HOST"]
+    assert removed == ["MEMCACHED_LOCATION"]
+    assert text == SAMPLE.replace("MEMCACHED_LOCATION=memcached:11211\n", "").replace(
+        "REDIS_PORT=6380\n", "REDIS_PORT=6379\n# Redis\nREDIS_HOST=bs-redis\n"
+    )
+
+
+def test_apply_is_idempotent():
+    once, _, _ = dotenv.apply(dotenv.parse(SAMPLE), {"REDIS_HOST": "bs-redis"}, [], "# Redis")
+    twice, changed, removed = dotenv.apply(once, {"REDIS_HOST": "bs-redis"}, [], "# Redis")
+    assert dotenv.render(twice) == dotenv.render(once)
+    assert (changed, removed) == ([], [])
+
+
+def test_duplicate_assignment_of_a_managed_key_is_removed():
+    entries, _, removed = dotenv.apply(dotenv.parse("A=1\nA=2\n"), {"A": "3"}, [])
+    assert dotenv.render(entries) == "A=3\n"
+    assert removed == ["A"]
+
+
+def test_file_without_final_newline_gets_one_before_appended_keys():
+    entries, _, _ = dotenv.apply(dotenv.parse("A=1"), {"B": "2"}, [])
+    assert dotenv.render(entries) == "A=1\nB=2\n"
+
+
+@pytest.mark.parametrize(
+    ("content", "line"),
+    [("A=1\nhunter2 is not valid\n", 2), ('A=1\nB="hunter2\nC=3\n', 2), ("=hunter2\n", 1)],
+)
+def test_malformed_lines_name_the_line_not_the_content(content, line):
+    with pytest.raises(dotenv.DotenvError) as err:
+        dotenv.parse(content)
+    assert "line %d" % line in str(err.value)
+    assert "hunter2" not in str(err.value)
+
+
+def test_values_needing_quotes_are_single_quoted():
+    assert dotenv.format_value("redis://bs-redis:6379/1") == "redis://bs-redis:6379/1"
+    assert dotenv.format_value("has space$HOME") == "'has space$HOME'"
+    with pytest.raises(dotenv.DotenvError):
+        dotenv.format_value("it's")
+
+
+def test_redacted_view_masks_secrets_comments_and_unmanaged_values():
+    entries, _, _ = dotenv.apply(
+        dotenv.parse(SAMPLE), {"REDIS_URL": "redis://:pw@bs-redis:6379/1", "REDIS_HOST": "bs-redis"}, [], "# Redis"
+    )
+    view = dotenv.redacted(entries, {"REDIS_URL", "REDIS_HOST"}, ("# Redis",))
+    assert "s3cr3t" not in view and "p@ss" not in view and "production settings" not in view
+    assert "BEGIN KEY" not in view and ":pw@" not in view
+    assert "REDIS_URL=redis://********@bs-redis:6379/1" in view
+    assert "REDIS_HOST=bs-redis" in view
+    assert "# Redis" in view
+
+
+def test_compare_lists_changed_and_removed_keys():
+    before = dotenv.parse("A=1\nB=2\n")
+    after = dotenv.parse("A=1\nB=3\nC=4\n")
+    assert dotenv.compare(before, after) == (["B", "C"], [])
+    assert dotenv.compare(after, before) == (["B"], ["C"])

@@ -1,0 +1,84 @@
+"""The dotenv module, run as Ansible runs it (a JSON args file), against real files in a temp dir."""
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[4]
+ENV = "# settings\nSECRET_KEY=topsecret\nMEMCACHED_LOCATION=memcached:11211\nDEBUG=False\n"
+
+
+def run_module(tmp_path, check=False, **args):
+    args_file = tmp_path / "args.json"
+    module_args = dict(args, _ansible_check_mode=check, _ansible_diff=True)
+    args_file.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": module_args}))
+    proc = subprocess.run(
+        [sys.executable, "-m", "ansible_collections.revisbali.business_suite.plugins.modules.dotenv", str(args_file)],
+        cwd=REPO / "collections",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return json.loads(proc.stdout)
+
+
+@pytest.fixture
+def env_file(tmp_path):
+    path = tmp_path / ".env"
+    path.write_text(ENV)
+    path.chmod(0o644)
+    return path
+
+
+def test_check_mode_predicts_and_writes_nothing(tmp_path, env_file):
+    result = run_module(tmp_path, check=True, path=str(env_file), set={"REDIS_HOST": "bs-redis"})
+    assert result["changed"] is True
+    assert env_file.read_text() == ENV
+    assert "topsecret" not in json.dumps(result)
+
+
+def test_sets_removes_keeps_the_rest_and_enforces_0600(tmp_path, env_file):
+    result = run_module(
+        tmp_path, path=str(env_file), set={"REDIS_HOST": "bs-redis"}, remove=["MEMCACHED_LOCATION"], header="# Redis"
+    )
+    assert result["changed"] is True
+    assert env_file.read_text() == "# settings\nSECRET_KEY=topsecret\nDEBUG=False\n# Redis\nREDIS_HOST=bs-redis\n"
+    assert stat.S_IMODE(os.stat(env_file).st_mode) == 0o600
+    assert "topsecret" not in json.dumps(result)
+    again = run_module(
+        tmp_path, path=str(env_file), set={"REDIS_HOST": "bs-redis"}, remove=["MEMCACHED_LOCATION"], header="# Redis"
+    )
+    assert again["changed"] is False
+
+
+def test_src_restores_a_file_byte_for_byte(tmp_path, env_file):
+    snapshot = tmp_path / "snapshot.env"
+    snapshot.write_text(ENV)
+    env_file.write_text("SECRET_KEY=topsecret\nREDIS_HOST=bs-redis\n")
+    result = run_module(tmp_path, path=str(env_file), src=str(snapshot), show_keys=["REDIS_HOST"])
+    assert result["changed"] is True
+    assert env_file.read_bytes() == snapshot.read_bytes()
+    assert result["removed_keys"] == ["REDIS_HOST"]
+    assert "topsecret" not in json.dumps(result)
+
+
+def test_malformed_file_fails_before_writing(tmp_path, env_file):
+    env_file.write_text("A=1\nnot a key value line with secret hunter2\n")
+    result = run_module(tmp_path, path=str(env_file), set={"B": "2"})
+    assert result["failed"] is True
+    assert "line 2" in result["msg"]
+    assert "hunter2" not in result["msg"]
+    assert env_file.read_text() == "A=1\nnot a key value line with secret hunter2\n"
+
+
+def test_dest_stages_without_touching_the_source(tmp_path, env_file):
+    dest = tmp_path / "staged.env"
+    result = run_module(tmp_path, path=str(env_file), dest=str(dest), set={"REDIS_HOST": "bs-redis"})
+    assert result["changed"] is True
+    assert env_file.read_text() == ENV
+    assert dest.read_text().endswith("REDIS_HOST=bs-redis\n")
