@@ -55,8 +55,9 @@ def resolve_conninfo(params, application_name):
 
 
 def describe(conninfo):
-    """Where the probe connects, for messages: never credentials."""
-    return "postgresql://%s:%s/%s" % (
+    """Where the probe connects, for messages: never credentials, and not URL-shaped (a URL
+    equal to the secret dsn option would be masked)."""
+    return "%s:%s db %s" % (
         conninfo.get("host", "localhost"),
         conninfo.get("port", 5432),
         conninfo.get("dbname", conninfo.get("user", "")),

@@ -144,10 +144,10 @@ def resolve_settings(params, prefix=""):
 
 def describe(settings):
     """Where the client connects, for messages: never credentials."""
+    # Not URL-shaped on purpose: a URL equal to the (secret) url option would be masked.
     if settings["unix_socket_path"]:
-        return "unix://%s (db %d)" % (settings["unix_socket_path"], settings["db"])
-    scheme = "rediss" if settings["tls"] else "redis"
-    return "%s://%s:%d/%d" % (scheme, settings["host"], settings["port"], settings["db"])
+        return "socket %s db %d" % (settings["unix_socket_path"], settings["db"])
+    return "%s:%d db %d%s" % (settings["host"], settings["port"], settings["db"], " (TLS)" if settings["tls"] else "")
 
 
 def client_kwargs(settings, socket_timeout=None):
@@ -215,6 +215,8 @@ def redis_failure(exc, settings, doing):
     hint = ""
     if reason == "acl":
         hint = " (the Redis ACL user lacks a permission; django-redis's cache.incr needs EVAL)"
+    elif reason == "auth" and not settings["password"]:
+        hint = " (the server requires a password and none was given)"
     elif reason == "auth":
         hint = " (check username/password)"
     return ProbeError(
