@@ -82,7 +82,7 @@ def run_job(private_data_dir: Path, template: dict, **launch) -> ansible_runner.
     return ansible_runner.run(**prepare_job(private_data_dir, template, **launch))
 
 
-def job_output(runner: ansible_runner.Runner) -> str:
-    """Everything a job shows its users: the stdout and every job event AWX would store."""
+def job_output(runner: ansible_runner.Runner) -> tuple[str, str]:
+    """What a job shows its users: its stdout, and every job event AWX would store."""
     events = sorted(Path(runner.config.artifact_dir).glob("job_events/*.json"))
-    return runner.stdout.read() + "".join(path.read_text() for path in events)
+    return runner.stdout.read(), "".join(path.read_text() for path in events)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import importlib
+import re
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -22,7 +23,8 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 REPO = Path(__file__).resolve().parents[3]
 DATA_DIR = REPO / "templates" / "awx"
-ROLE_ARGUMENT_SPECS = REPO / "roles" / "redis_cutover" / "meta" / "argument_specs.yml"
+ROLE_DIR = REPO / "roles" / "redis_cutover"
+ROLE_ARGUMENT_SPECS = ROLE_DIR / "meta" / "argument_specs.yml"
 
 # Which awx.awx module applies each list of objects (the infra.aap_configuration list names).
 MODULE_FOR_LIST = {
@@ -57,6 +59,8 @@ SURVEY_TYPE_FITS = {
     "multiplechoice": {"str", "bool", "int", "path", "raw"},
     "multiselect": {"list"},
 }
+# Task keywords whose value is a bare conditional expression.
+CONDITIONAL_KEYS = ("when", "that", "failed_when", "changed_when", "until")
 # Names the configure playbook's templating provides beyond the data itself.
 TEMPLATE_GLOBALS = {"lookup", "query", "q", "omit"}
 
@@ -336,16 +340,55 @@ def role_option_problems(data: dict, role_options: dict[str, dict], repo: Path =
     return problems
 
 
-def all_survey_problems(data: dict) -> list[str]:
-    problems = []
+def _surveys(data: dict) -> Iterator[tuple[str, dict]]:
     for list_name in ("controller_templates", "controller_workflows"):
         for item in data.get(list_name) or []:
-            label = f"{list_name}[{item.get('name')}]"
-            survey = item.get("survey_spec")
-            if bool(item.get("survey_enabled")) != bool(survey):
-                problems.append(f"{label}: survey_enabled and survey_spec disagree")
-            if survey:
-                problems += survey_problems(survey, label)
+            if item.get("survey_spec"):
+                yield f"{list_name}[{item.get('name')}]", item["survey_spec"]
+
+
+def _conditionals(node) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in CONDITIONAL_KEYS:
+                yield from [value] if isinstance(value, str) else value if isinstance(value, list) else []
+            else:
+                yield from _conditionals(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _conditionals(value)
+
+
+def survey_bool_problems(data: dict, role_options: dict[str, dict], role_dir: Path = ROLE_DIR) -> list[str]:
+    """AWX has no boolean question: a yes/no answer arrives as a string, and ansible-core refuses a string
+    as a conditional. Every role conditional that tests such a variable must pass it through | bool."""
+    bool_options = {
+        name for options in role_options.values() for name, spec in options.items() if spec.get("type") == "bool"
+    }
+    asked = {question.get("variable") for _, survey in _surveys(data) for question in survey.get("spec") or []}
+    problems = []
+    for path in sorted([*role_dir.glob("tasks/*.yml"), *role_dir.glob("handlers/*.yml")]):
+        for expression in _conditionals(yaml.safe_load(path.read_text())):
+            for variable in sorted(bool_options & asked):
+                used = re.search(rf"\b{variable}\b", str(expression))
+                as_bool = re.search(rf"\b{variable}\b(\s*\|\s*default\([^)]*\))?\s*\|\s*bool\b", str(expression))
+                if used and not as_bool:
+                    problems.append(
+                        f"{role_dir.name}/{path.relative_to(role_dir)}: conditional '{expression}' tests {variable}"
+                        " without | bool, but a survey sends it as a string"
+                    )
+    return problems
+
+
+def all_survey_problems(data: dict) -> list[str]:
+    problems = [
+        f"{list_name}[{item.get('name')}]: survey_enabled and survey_spec disagree"
+        for list_name in ("controller_templates", "controller_workflows")
+        for item in data.get(list_name) or []
+        if bool(item.get("survey_enabled")) != bool(item.get("survey_spec"))
+    ]
+    for label, survey in _surveys(data):
+        problems += survey_problems(survey, label)
     return problems
 
 
@@ -373,5 +416,6 @@ def validate(data: dict, role_options: dict[str, dict], repo: Path = REPO) -> li
         + repo_path_problems(data, repo)
         + all_survey_problems(data)
         + role_option_problems(data, role_options, repo)
+        + survey_bool_problems(data, role_options)
         + template_variable_problems(data)
     )

@@ -111,10 +111,10 @@ def recorded_run(tmp_path_factory) -> tuple:
             "BS_AWX_VAULT_PASSWORD": "",
         },
     )
-    output = job_output(runner)
-    assert runner.status == "successful", output
+    stdout, events = job_output(runner)
+    assert runner.status == "successful", stdout
     calls = [json.loads(line) for line in record.read_text().splitlines()]
-    return calls, output
+    return calls, stdout + events
 
 
 def test_the_run_sends_valid_arguments_for_every_object(recorded_run):

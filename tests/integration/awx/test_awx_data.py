@@ -43,6 +43,10 @@ def test_survey_variables_are_options_of_the_role_entry_points():
     assert v.role_option_problems(DATA, ROLE_OPTIONS) == []
 
 
+def test_role_conditionals_read_yes_no_answers_through_bool():
+    assert v.survey_bool_problems(DATA, ROLE_OPTIONS) == []
+
+
 def test_every_template_variable_is_defined_in_the_data():
     assert v.template_variable_problems(DATA) == []
 
@@ -173,3 +177,22 @@ def test_a_link_to_an_unknown_node_or_template_is_reported(data):
 def test_an_undefined_template_variable_is_reported(data):
     data["controller_projects"][0]["scm_branch"] = "{{ awx_release_branch }}"
     assert v.template_variable_problems(data) == ["the data refers to awx_release_branch, which no data file defines"]
+
+
+def test_a_yes_no_answer_tested_without_bool_is_reported(tmp_path):
+    tasks = tmp_path / "tasks"
+    tasks.mkdir()
+    (tasks / "rollback.yml").write_text(
+        "- name: Remove the volume\n"
+        "  ansible.builtin.debug:\n"
+        "  when: redis_cutover_remove_redis_volume\n"
+        "- name: Keep the volume\n"
+        "  ansible.builtin.debug:\n"
+        "  when: [not (redis_cutover_remove_redis_volume | default(false) | bool)]\n"
+    )
+    problems = v.survey_bool_problems(DATA, ROLE_OPTIONS, role_dir=tmp_path)
+    assert len(problems) == 1
+    assert (
+        "conditional 'redis_cutover_remove_redis_volume' tests redis_cutover_remove_redis_volume without | bool"
+        in problems[0]
+    )
