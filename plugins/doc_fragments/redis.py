@@ -13,7 +13,7 @@ url:
   description:
     - Redis URL, V(redis://[user[:password]@]host:port/db); V(rediss://) connects with TLS,
       V(unix:///path/to/redis.sock?db=N) through a socket.
-    - Mutually exclusive with O(host), O(port), O(db), O(username) and O(password).
+    - Mutually exclusive with the C(host), C(port), C(db), C(username) and C(password) options.
     - Treated as a secret; the module never repeats it in messages.
   type: str
 host:
@@ -37,7 +37,7 @@ username:
   type: str
 password:
   description:
-    - Password of O(username), or the C(requirepass) password.
+    - Password of the C(username) user, or the C(requirepass) password.
   type: str
 tls:
   description:
@@ -60,7 +60,7 @@ client_cert:
   type: path
 client_key:
   description:
-    - Private key of O(client_cert), when not inside it. Needs O(client_cert).
+    - Private key of the C(client_cert) certificate, when not inside it. Needs C(client_cert).
   type: path
 connect_timeout:
   description:

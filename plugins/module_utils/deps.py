@@ -45,6 +45,21 @@ except ImportError:
     docker = RequestException = None
     DOCKER_IMPORT_ERROR = traceback.format_exc()
 
+__all__ = [
+    "DOCKER_IMPORT_ERROR",
+    "PSYCOPG_IMPORT_ERROR",
+    "REDIS_IMPORT_ERROR",
+    "NoBackoff",
+    "RequestException",
+    "Retry",
+    "docker",
+    "psycopg",
+    "psycopg_conninfo",
+    "psycopg_sql",
+    "redis",
+    "require",
+]
+
 # Package name on PyPI (what missing_required_lib names) -> import error or None.
 _IMPORT_ERRORS = {
     "redis": lambda: REDIS_IMPORT_ERROR,

@@ -57,7 +57,7 @@ def parse_redis_url(url, field="url"):
     if scheme not in URL_SCHEMES:
         allowed = ", ".join(s + "://" for s in URL_SCHEMES)
         raise InputError(field, "scheme must be one of %s, got %r" % (allowed, scheme))
-    userinfo, _, hostport = parts.netloc.rpartition("@")
+    userinfo, hostport = parts.netloc.rpartition("@")[::2]
     username, has_password, password = userinfo.partition(":")
     settings = dict(
         username=unquote(username) or None,
@@ -78,10 +78,10 @@ def parse_redis_url(url, field="url"):
         return settings
     host, port = hostport, "6379"
     if hostport.startswith("["):  # [IPv6]:port
-        host, _, rest = hostport[1:].partition("]")
+        host, rest = hostport[1:].partition("]")[::2]
         port = rest[1:] if rest.startswith(":") else port
     elif ":" in hostport:
-        host, _, port = hostport.rpartition(":")
+        host, port = hostport.rpartition(":")[::2]
     if not host:
         raise InputError(field, "no host in the URL")
     settings["host"] = unquote(host)

@@ -28,6 +28,7 @@ description:
 author:
   - RevisBali operations (@revisbali)
 extends_documentation_fragment:
+  - revisbali.business_suite.attributes
   - revisbali.business_suite.postgres
   - revisbali.business_suite.redis.broker
 attributes:

@@ -25,6 +25,7 @@ description:
 author:
   - RevisBali operations (@revisbali)
 extends_documentation_fragment:
+  - revisbali.business_suite.attributes
   - revisbali.business_suite.redis
 attributes:
   check_mode:
