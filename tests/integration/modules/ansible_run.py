@@ -60,6 +60,7 @@ def run_tasks(tasks: list[tuple[str, dict]], check: bool = False, timeout: float
             env=ansible_env(),
             cwd=REPO,
             timeout=timeout,
+            check=False,  # the JSON report says what failed
         )
     finally:
         os.unlink(playbook.name)
@@ -70,10 +71,9 @@ def run_tasks(tasks: list[tuple[str, dict]], check: bool = False, timeout: float
     return AnsibleRun(results=results, output=proc.stdout + proc.stderr, seconds=seconds)
 
 
-def run_module(module: str, args: dict, check: bool = False) -> tuple[dict, str]:
-    """One module call through ansible-playbook; returns (result, raw output)."""
-    run = run_tasks([(module, args)], check=check)
-    return run.results[0], run.output
+def run_module(module: str, args: dict, check: bool = False) -> dict:
+    """One module call through ansible-playbook; returns its result."""
+    return run_tasks([(module, args)], check=check).results[0]
 
 
 def run_module_file(module: str, args: dict, check: bool = False) -> tuple[dict, float]:
@@ -98,6 +98,7 @@ def run_module_file(module: str, args: dict, check: bool = False) -> tuple[dict,
             text=True,
             env=env,
             timeout=120,
+            check=False,  # a failing module exits non-zero with its JSON result
         )
     finally:
         os.unlink(handle.name)

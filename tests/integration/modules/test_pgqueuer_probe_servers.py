@@ -47,7 +47,8 @@ def test_idle_queue_on_the_sql_broker(postgres):
 
 def test_sql_broker_worker_consumes_the_probe_job(postgres):
     with StandinWorker(postgres.dsn()) as worker:
-        result, output = run_module("pgqueuer_probe", dict(postgres.params(), wait_for="consuming", timeout=10))
+        run = run_tasks([("pgqueuer_probe", dict(postgres.params(), wait_for="consuming", timeout=10))])
+    result = run.results[0]
     assert not result.get("failed"), result["msg"]
     job = result["job"]
     assert job["status"] == "successful" and job["entrypoint"] == "probe.noop"
@@ -58,15 +59,13 @@ def test_sql_broker_worker_consumes_the_probe_job(postgres):
     assert log_statuses(postgres, job["id"]) == ["queued", "picked", "successful"]
     assert queue_rows(postgres) == []
     assert worker.problems == [], "the probe sent a payload a worker cannot parse"
-    assert PG_APP_PASSWORD not in output
+    assert PG_APP_PASSWORD not in run.output
 
 
 def test_redis_broker_worker_consumes_the_probe_job(postgres, redis_plain):
     url = f"redis://127.0.0.1:{redis_plain.port}/1"
     with StandinWorker(postgres.dsn(), broker="redis", channel="0", redis_url=url) as worker:
-        result, _ = run_module(
-            "pgqueuer_probe", dict(postgres.params(), **redis_broker(redis_plain, roundtrip_job=True))
-        )
+        result = run_module("pgqueuer_probe", dict(postgres.params(), **redis_broker(redis_plain, roundtrip_job=True)))
     assert not result.get("failed"), result["msg"]
     assert result["job"]["status"] == "successful"
     assert result["job"]["wakeup_receivers"] == 1
@@ -101,7 +100,7 @@ def test_without_a_worker_the_probe_says_so_and_takes_its_job_back(postgres, red
 
 def test_a_listener_that_does_not_run_the_entrypoint_is_named(postgres):
     with StandinWorker(postgres.dsn(), entrypoints=("bench.record",)):
-        result, _ = run_module("pgqueuer_probe", dict(postgres.params(), roundtrip_job=True, timeout=1))
+        result = run_module("pgqueuer_probe", dict(postgres.params(), roundtrip_job=True, timeout=1))
     assert result["reason"] == "assertion"
     assert "1 LISTEN session on 'ch_pgqueuer', none took it (is 'probe.noop' registered?)" in result["msg"]
 
@@ -111,14 +110,14 @@ def test_wait_for_listening(postgres, redis_plain):
     late_start = threading.Timer(0.7, worker.__enter__)  # starts listening while the probe waits
     late_start.start()
     try:
-        result, _ = run_module("pgqueuer_probe", dict(postgres.params(), wait_for="listening", timeout=15))
+        result = run_module("pgqueuer_probe", dict(postgres.params(), wait_for="listening", timeout=15))
     finally:
         late_start.join()
         worker.__exit__(None, None, None)
     assert not result.get("failed"), result["msg"]
     assert result["broker"]["listeners"] == 1 and result["waited_s"] > 0
 
-    result, _ = run_module(
+    result = run_module(
         "pgqueuer_probe", dict(postgres.params(), **redis_broker(redis_plain, wait_for="listening", timeout=0.5))
     )
     assert result["reason"] == "assertion"
@@ -132,11 +131,11 @@ def test_depth_in_flight_stale_and_drained(postgres):
         "INSERT INTO pgqueuer (priority, entrypoint, status, heartbeat) VALUES"
         " (0, 'demo.sleep', 'picked', now()), (0, 'demo.sleep', 'picked', now() - interval '400 seconds');"
     )
-    result, _ = run_module("pgqueuer_probe", dict(postgres.params(), wait_for="drained", timeout=0.3))
+    result = run_module("pgqueuer_probe", dict(postgres.params(), wait_for="drained", timeout=0.3))
     assert result["reason"] == "assertion" and "2 job(s) still picked after" in result["msg"]
     assert len(result["in_flight"]) == 2
 
-    result, _ = run_module("pgqueuer_probe", postgres.params())
+    result = run_module("pgqueuer_probe", postgres.params())
     depth = {(row["status"], row["entrypoint"]): row for row in result["depth"]}
     assert depth[("queued", "bench.record")]["count"] == 2
     assert depth[("queued", "bench.record")]["oldest_age_s"] >= 5
@@ -147,14 +146,14 @@ def test_depth_in_flight_stale_and_drained(postgres):
 
     finish = threading.Timer(0.7, postgres.sql, ["DELETE FROM pgqueuer WHERE status = 'picked'"])
     finish.start()
-    result, _ = run_module("pgqueuer_probe", dict(postgres.params(), wait_for="drained", timeout=15, poll_interval=0.1))
+    result = run_module("pgqueuer_probe", dict(postgres.params(), wait_for="drained", timeout=15, poll_interval=0.1))
     finish.join()
     assert not result.get("failed"), result["msg"]
     assert result["in_flight"] == [] and result["waited_s"] > 0
 
 
 def test_check_mode_enqueues_nothing(postgres):
-    result, _ = run_module("pgqueuer_probe", dict(postgres.params(), wait_for="consuming"), check=True)
+    result = run_module("pgqueuer_probe", dict(postgres.params(), wait_for="consuming"), check=True)
     assert not result.get("failed"), result["msg"]
     assert result["job"] is None and "check mode: the probe job was not enqueued" in result["msg"]
     assert queue_rows(postgres) == []

@@ -22,7 +22,7 @@ def probe_keys(port: int, password: str | None = None) -> list[str]:
 
 
 def test_round_trip_reports_values_latencies_and_server_facts(redis_plain):
-    result, _ = run_module(
+    result = run_module(
         "redis_smoke",
         dict(host="127.0.0.1", port=redis_plain.port, db=3, expect_maxmemory_policy="allkeys-lru",
              min_free_memory="1mb", min_version="7.0"),
@@ -48,7 +48,7 @@ def test_one_call_costs_well_under_a_second(redis_plain):
 
 
 def test_check_mode_reads_only(redis_plain):
-    result, _ = run_module("redis_smoke", dict(host="127.0.0.1", port=redis_plain.port), check=True)
+    result = run_module("redis_smoke", dict(host="127.0.0.1", port=redis_plain.port), check=True)
     assert not result.get("failed"), result["msg"]
     assert result["values"] == {}
     assert "check mode" in result["msg"]
@@ -75,7 +75,7 @@ def test_assertions_fail_with_reason_assertion(redis_plain):
 
 
 def test_unlimited_maxmemory_warns_instead_of_comparing(redis_acl):
-    result, _ = run_module(
+    result = run_module(
         "redis_smoke",
         dict(host="127.0.0.1", port=redis_acl.port, username="app", password="app-secret-pw", min_free_memory="64mb"),
     )
@@ -114,7 +114,7 @@ def test_auth_and_acl_failures_are_told_apart_and_secrets_stay_hidden(redis_acl)
 def test_closed_port_is_unreachable_and_fails_fast(redis_plain):
     from .servers import free_port
 
-    result, _ = run_module("redis_smoke", dict(host="127.0.0.1", port=free_port(), connect_timeout=2))
+    result = run_module("redis_smoke", dict(host="127.0.0.1", port=free_port(), connect_timeout=2))
     assert result["failed"] and result["reason"] == "unreachable"
     assert "Connection refused" in result["msg"] or "111" in result["msg"]
 

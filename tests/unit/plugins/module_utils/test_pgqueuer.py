@@ -164,7 +164,7 @@ def test_job_timeout_while_a_worker_holds_it_leaves_it_alone():
     with pytest.raises(ProbeError) as raised:
         pgqueuer_checks.roundtrip_job(conn, FakeBroker(1, 1), "probe.noop", 0)
     assert "still picked" in raised.value.msg and "left in place" in raised.value.msg
-    assert pgqueuer_queries.REMOVE_QUEUED_SQL not in [query for query, _ in conn.executed]
+    assert pgqueuer_queries.REMOVE_QUEUED_SQL not in [call[0] for call in conn.executed]
 
 
 def test_job_picked_between_timeout_and_removal():
