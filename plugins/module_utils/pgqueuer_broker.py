@@ -108,60 +108,66 @@ def _next_message(pubsub, kind, deadline):
     return None
 
 
-class PostgresBroker(object):
-    """PgQueuer's own LISTEN/NOTIFY: the queue table's trigger wakes the workers."""
+class Broker(object):
+    """What both brokers answer: who listens on the workers' channel, a private round trip,
+    the wake-up after an enqueue, and how to say who listens."""
 
-    name = "postgres"
+    name = listener = where = None  # set by each broker
 
-    def __init__(self, conn, channel, timeout):
-        self.conn, self.channel, self.timeout = conn, channel, timeout
-        self.hidden_sessions = 0
+    def __init__(self, handle, channel, timeout):
+        self.handle, self.channel, self.timeout = handle, channel, timeout
+        self.hidden_sessions = 0  # sessions whose statement the probe may not see (SQL broker)
 
     def listeners(self):
-        count, self.hidden_sessions = pgqueuer_queries.listen_sessions(self.conn, self.channel)
-        return count
+        raise NotImplementedError
 
     def roundtrip(self):
-        return postgres_roundtrip(self.conn, self.timeout)
+        raise NotImplementedError
 
     def wake(self):
-        """Nothing to send: the INSERT's trigger already notified at commit."""
-        return None
+        raise NotImplementedError
 
     def nobody(self):
-        return "no LISTEN session on %r" % self.channel
+        return "no %s on %s%r" % (self.listener, self.where, self.channel)
 
     def some(self, count):
-        return "%d LISTEN session%s on %r" % (count, "" if count == 1 else "s", self.channel)
+        return "%d %s%s on %s%r" % (count, self.listener, "" if count == 1 else "s", self.where, self.channel)
 
     def close(self):
         pass
 
 
-class RedisBroker(object):
-    """The application's Redis broker: SQL stays on PostgreSQL, wake-ups travel over pub/sub."""
+class PostgresBroker(Broker):
+    """PgQueuer's own LISTEN/NOTIFY: the queue table's trigger wakes the workers."""
 
-    name = "redis"
-
-    def __init__(self, client, channel, timeout):
-        self.client, self.channel, self.timeout = client, channel, timeout
-        self.hidden_sessions = 0
+    name, listener, where = "postgres", "LISTEN session", ""
 
     def listeners(self):
-        return redis_subscribers(self.client, self.channel)
+        count, self.hidden_sessions = pgqueuer_queries.listen_sessions(self.handle, self.channel)
+        return count
 
     def roundtrip(self):
-        return redis_roundtrip(self.client, self.timeout)
+        return postgres_roundtrip(self.handle, self.timeout)
+
+    def wake(self):
+        """Nothing to send: the INSERT's trigger already notified at commit."""
+        return None
+
+
+class RedisBroker(Broker):
+    """The application's Redis broker: SQL stays on PostgreSQL, wake-ups travel over pub/sub."""
+
+    name, listener, where = "redis", "subscriber", "Redis channel "
+
+    def listeners(self):
+        return redis_subscribers(self.handle, self.channel)
+
+    def roundtrip(self):
+        return redis_roundtrip(self.handle, self.timeout)
 
     def wake(self):
         """Publish PgQueuer's wake-up after the enqueue committed; returns how many received it."""
-        return self.client.publish(self.channel, wakeup_payload())
-
-    def nobody(self):
-        return "no subscriber on Redis channel %r" % self.channel
-
-    def some(self, count):
-        return "%d subscriber%s on Redis channel %r" % (count, "" if count == 1 else "s", self.channel)
+        return self.handle.publish(self.channel, wakeup_payload())
 
     def close(self):
-        self.client.close()
+        self.handle.close()

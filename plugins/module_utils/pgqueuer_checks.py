@@ -120,7 +120,7 @@ def _open_broker(params, conn, channel, redis_settings, watch):
         return PostgresBroker(conn, channel, params["connect_timeout"])
     broker = RedisBroker(redis_connection.connect(redis_settings), channel, redis_settings["connect_timeout"])
     try:
-        watch.time("redis_connect", broker.client.ping)
+        watch.time("redis_connect", broker.handle.ping)
     except Exception:
         broker.close()
         raise

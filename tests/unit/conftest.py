@@ -47,3 +47,19 @@ def run_module(capsys):
         return json.loads(capsys.readouterr().out)
 
     return _run
+
+
+@pytest.fixture
+def rejected(run_module, no_network):
+    """Runs a module with bad ``args``: it must fail with reason=input, the message naming
+    ``field`` and not the password the cases use (hunter2), and with nothing contacted."""
+
+    def _rejected(main, args, field):
+        result = run_module(main, args)
+        assert result["failed"] is True
+        assert result["reason"] == "input"
+        assert field in result["msg"]
+        assert "hunter2" not in result["msg"]
+        assert no_network == [], "nothing may be contacted before the input is valid"
+
+    return _rejected

@@ -106,7 +106,7 @@ class FakeBroker(pgqueuer_broker.RedisBroker):
     """The Redis broker's wording, with counts the test sets."""
 
     def __init__(self, listeners=0, receivers=0):
-        super().__init__(client=None, channel="0", timeout=1)
+        super().__init__(handle=None, channel="0", timeout=1)
         self.count, self.receivers = listeners, receivers
 
     def listeners(self):
@@ -175,7 +175,7 @@ def test_job_picked_between_timeout_and_removal():
 
 
 def test_sql_broker_wording():
-    broker = pgqueuer_broker.PostgresBroker(conn=None, channel="ch_pgqueuer", timeout=1)
+    broker = pgqueuer_broker.PostgresBroker(handle=None, channel="ch_pgqueuer", timeout=1)
     assert broker.nobody() == "no LISTEN session on 'ch_pgqueuer'"
     assert broker.some(1) == "1 LISTEN session on 'ch_pgqueuer'"
     assert broker.wake() is None, "the table trigger wakes SQL-broker workers"

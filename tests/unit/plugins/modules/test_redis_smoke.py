@@ -35,13 +35,8 @@ from ansible_collections.revisbali.business_suite.plugins.modules import redis_s
         (dict(surprise=1), "Unsupported parameters"),
     ],
 )
-def test_bad_input_fails_before_any_connection(run_module, no_network, args, field):
-    result = run_module(redis_smoke.main, args)
-    assert result["failed"] is True
-    assert result["reason"] == "input"
-    assert field in result["msg"]
-    assert "hunter2" not in result["msg"]
-    assert no_network == [], "nothing may be contacted before the input is valid"
+def test_bad_input_fails_before_any_connection(rejected, args, field):
+    rejected(redis_smoke.main, args, field)
 
 
 @pytest.mark.parametrize(("mode", "package"), [("direct", "redis"), ("django", "docker")])
