@@ -1,0 +1,204 @@
+"""Helpers for tests that run against the sandbox stack (`sandbox/up.sh`, see docs/ARCHITECTURE.md).
+
+Bring a release up, read its .env, run `docker compose` or `docker exec` in it, look at containers,
+talk HTTP to bs-core, enqueue jobs and wait for their results, count broker listeners.
+
+Callers hold /tmp/bs-sandbox.lock for the whole run (`flock /tmp/bs-sandbox.lock pytest ...`):
+the engine fits one stack. Traffic goes only to the stack's containers, at their dockernet
+addresses, never to other hosts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from ansible_collections.revisbali.business_suite.plugins.module_utils import dotenv
+
+REPO = Path(__file__).resolve().parents[2]
+SANDBOX_DIR = Path(os.environ.get("SANDBOX_DIR", "/srv/business_suite"))
+NETWORK = "dockernet"
+LISTEN_QUERY = 'LISTEN "ch_pgqueuer"'  # the SQL broker's listener session, one per worker
+
+
+def images() -> dict[str, str]:
+    """Image names from sandbox/images/images.env; an environment variable of the same name wins."""
+    names = {}
+    for line in (REPO / "sandbox/images/images.env").read_text().splitlines():
+        key, sep, value = line.partition("=")
+        if sep and not key.startswith("#"):
+            names[key] = os.environ.get(key, value)
+    return names
+
+
+def up(release: str = "memcached", *, fresh: bool = False) -> None:
+    """Bring the stack up in `release` ("memcached" or "redis") and wait until it is healthy."""
+    run([str(REPO / "sandbox/up.sh"), "--release", release, *(["--fresh"] if fresh else [])])
+
+
+def down() -> None:
+    run([str(REPO / "sandbox/down.sh")])
+
+
+def run(argv: Sequence[str], *, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """Run a command; on failure the exception message carries its output."""
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
+    if check and result.returncode != 0:
+        raise AssertionError(f"{' '.join(argv)} exited {result.returncode}\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def compose(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """`docker compose ARGS` in the project directory."""
+    return run(["docker", "compose", "--project-directory", str(SANDBOX_DIR), *args], check=check)
+
+
+def exec_in(container: str, *command: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """`docker exec CONTAINER COMMAND...`."""
+    return run(["docker", "exec", container, *command], check=check)
+
+
+def read_env(path: Path | None = None) -> dict[str, str]:
+    """The project's .env as a dict (values unquoted, comments dropped)."""
+    return dotenv.values(dotenv.parse((path or SANDBOX_DIR / ".env").read_text()))
+
+
+def secret_values(env: dict[str, str] | None = None) -> list[str]:
+    """Values that must never appear in output (the collection's own definition of a secret)."""
+    env = read_env() if env is None else env
+    return [value for key, value in env.items() if value and dotenv.is_secret(key, value)]
+
+
+@dataclass(frozen=True)
+class Container:
+    id: str
+    status: str  # running, exited, restarting, ...
+    health: str | None  # healthy, unhealthy, starting, or None without a healthcheck
+    started_at: str
+    image: str
+
+
+def container(name: str) -> Container:
+    """State of a container by name (raises AssertionError when it does not exist)."""
+    data = json.loads(run(["docker", "inspect", "--type", "container", name]).stdout)[0]
+    state = data["State"]
+    return Container(
+        id=data["Id"],
+        status=state["Status"],
+        health=(state.get("Health") or {}).get("Status"),
+        started_at=state["StartedAt"],
+        image=data["Config"]["Image"],
+    )
+
+
+def container_ip(name: str, network: str = NETWORK) -> str:
+    template = f"{{{{(index .NetworkSettings.Networks {json.dumps(network)}).IPAddress}}}}"
+    return run(["docker", "inspect", "-f", template, name]).stdout.strip()
+
+
+def http(method: str, path: str, body: object = None, *, timeout: float = 10) -> tuple[int, object]:
+    """A request to bs-core (Django on :8000); returns (status, JSON body, or text when not JSON)."""
+    request = urllib.request.Request(
+        f"http://{container_ip('bs-core')}:8000{path}",
+        data=None if body is None else json.dumps(body).encode(),
+        method=method,
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - http to a test container
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, raw = error.code, error.read()
+    try:
+        return status, json.loads(raw)
+    except ValueError:
+        return status, raw.decode()
+
+
+def enqueue(entrypoint: str, payloads: list[dict]) -> list[int]:
+    """Queue jobs through the app's own path (POST /api/jobs); returns their ids."""
+    status, body = http("POST", "/api/jobs", {"entrypoint": entrypoint, "payloads": payloads})
+    assert status == 201, f"POST /api/jobs answered {status}: {body}"
+    return body["ids"]
+
+
+def pg_connect():
+    """psycopg connection (autocommit) to the stack's PostgreSQL with the .env credentials."""
+    import psycopg
+
+    env = read_env()
+    return psycopg.connect(
+        host=container_ip("postgres-srv"),
+        port=int(env["DB_PORT"]),
+        dbname=env["DB_NAME"],
+        user=env["DB_USER"],
+        password=env["DB_PASS"],
+        autocommit=True,
+        connect_timeout=5,
+    )
+
+
+def query(sql: str, params: Sequence[object] = ()) -> list[dict]:
+    from psycopg.rows import dict_row
+
+    with pg_connect() as connection, connection.cursor(row_factory=dict_row) as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def wait_for_rows(
+    sql: str, params: Sequence[object], done: Callable[[list[dict]], bool], *, timeout: float = 10
+) -> list[dict]:
+    """Poll `sql` every 50 ms until `done(rows)`; AssertionError with the last rows after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = query(sql, params)
+        if done(rows) or time.monotonic() > deadline:
+            assert done(rows), f"after {timeout} s: {rows}"
+            return rows
+        time.sleep(0.05)
+
+
+def wait_for_bench_records(job_ids: list[int], *, timeout: float = 10) -> list[dict]:
+    """The bench_job_record rows of `job_ids`, once there is one for each."""
+    return wait_for_rows(
+        "SELECT * FROM bench_job_record WHERE job_id = ANY(%s) ORDER BY job_id",
+        [job_ids],
+        lambda rows: {row["job_id"] for row in rows} >= set(job_ids),
+        timeout=timeout,
+    )
+
+
+def wait_for_log(job_ids: list[int], status: str = "successful", *, timeout: float = 10) -> list[dict]:
+    """The pgqueuer_log rows of `job_ids` with `status`, once there is one for each."""
+    return wait_for_rows(
+        "SELECT * FROM pgqueuer_log WHERE job_id = ANY(%s) AND status = %s ORDER BY job_id",
+        [job_ids, status],
+        lambda rows: {row["job_id"] for row in rows} >= set(job_ids),
+        timeout=timeout,
+    )
+
+
+def listener_sessions() -> int:
+    """Sessions in pg_stat_activity listening for PgQueuer wake-ups (the SQL broker's workers)."""
+    return query("SELECT count(*) AS n FROM pg_stat_activity WHERE query = %s", [LISTEN_QUERY])[0]["n"]
+
+
+@cache
+def redis_client(db: int = 0):
+    import redis
+
+    return redis.Redis(host=container_ip("bs-redis"), port=6379, db=db, socket_timeout=5, decode_responses=True)
+
+
+def redis_numsub(channel: str) -> int:
+    """PUBSUB NUMSUB: how many connections subscribe to `channel` (the Redis broker's workers)."""
+    return dict(redis_client().pubsub_numsub(channel)).get(channel, 0)
