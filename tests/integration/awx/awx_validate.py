@@ -104,12 +104,10 @@ def module_argument_spec(module_name: str) -> dict:
     try:
         module.main()
     except _SpecCaptured as captured:
-        spec = captured.args[0]
-    else:
-        raise RuntimeError(f"awx.awx.{module_name} did not build a ControllerAPIModule")
+        return {**api.ControllerModule.AUTH_ARGSPEC, **captured.args[0]}
     finally:
         module.ControllerAPIModule = original
-    return {**api.ControllerModule.AUTH_ARGSPEC, **spec}
+    raise RuntimeError(f"awx.awx.{module_name} did not build a ControllerAPIModule")
 
 
 def _option(spec: dict, key: str) -> dict | None:
@@ -365,7 +363,7 @@ def survey_bool_problems(data: dict, role_options: dict[str, dict], role_dir: Pa
     bool_options = {
         name for options in role_options.values() for name, spec in options.items() if spec.get("type") == "bool"
     }
-    asked = {question.get("variable") for _, survey in _surveys(data) for question in survey.get("spec") or []}
+    asked = {question.get("variable") for label, survey in _surveys(data) for question in survey.get("spec") or []}
     problems = []
     for path in sorted([*role_dir.glob("tasks/*.yml"), *role_dir.glob("handlers/*.yml")]):
         for expression in _conditionals(yaml.safe_load(path.read_text())):

@@ -22,7 +22,7 @@ def data() -> dict:
     return copy.deepcopy(DATA)
 
 
-@pytest.mark.parametrize(("module", "label", "params"), OBJECTS, ids=[label for _, label, _ in OBJECTS])
+@pytest.mark.parametrize(("module", "label", "params"), OBJECTS, ids=[label for module, label, params in OBJECTS])
 def test_object_matches_the_awx_module_argument_spec(module, label, params):
     assert v.spec_problems(module, params, label) == []
 

@@ -76,7 +76,7 @@ def sandbox_files() -> dict[str, str]:
 def sandbox_secrets() -> list[str]:
     secrets = []
     for line in (SANDBOX_DIR / ".env").read_text().splitlines():
-        key, _, value = line.partition("=")
+        key, value = line.split("=", 1) if "=" in line else (line, "")
         if any(marker in key for marker in SECRET_MARKERS) and key != "CACHE_KEY_PREFIX" and len(value) > 3:
             secrets.append(value)
     return secrets
