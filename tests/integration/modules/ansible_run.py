@@ -13,6 +13,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[3]
 COLLECTION = "revisbali.business_suite"
+# The interpreter the modules run with on the "managed host"; point it at another environment
+# (e.g. one with Debian 12's redis 4.3 / psycopg 3.1 / docker 5.0) to test those libraries.
+MODULE_PYTHON = os.environ.get("MODULE_PYTHON", sys.executable)
 
 
 @dataclass
@@ -42,7 +45,7 @@ def run_tasks(tasks: list[tuple[str, dict]], check: bool = False, timeout: float
         {
             "hosts": "localhost",
             "gather_facts": False,
-            "vars": {"ansible_python_interpreter": sys.executable},
+            "vars": {"ansible_python_interpreter": MODULE_PYTHON},
             "tasks": [
                 {"name": f"task {i}", f"{COLLECTION}.{module}": args, "ignore_errors": True, "check_mode": check}
                 for i, (module, args) in enumerate(tasks)
