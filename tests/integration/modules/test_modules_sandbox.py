@@ -1,0 +1,167 @@
+"""Both modules against the real sandbox stack, in each release: what the cutover role sees.
+
+Run under the sandbox lock: `flock /tmp/bs-sandbox.lock .venv/bin/pytest -m sandbox tests/integration`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import pytest
+
+from tests.lib import sandbox
+
+from .ansible_run import run_module, run_module_file, run_tasks
+
+pytestmark = pytest.mark.sandbox
+
+REDIS_CACHE = "django_redis.cache.RedisCache"
+MEMCACHED_CACHE = "django.core.cache.backends.memcached.PyMemcacheCache"
+
+
+@dataclass(frozen=True)
+class Release:
+    name: str
+    backend: str
+    broker: str
+
+
+RELEASES = {
+    "memcached": Release("memcached", MEMCACHED_CACHE, "postgres"),
+    "redis": Release("redis", REDIS_CACHE, "redis"),
+}
+
+
+# Redis first: the sandbox stack tests that run after this file start with memcached, so the
+# engine switches releases twice instead of three times.
+@pytest.fixture(scope="module", params=["redis", "memcached"])
+def stack(request) -> Release:
+    sandbox.up(request.param)
+    return RELEASES[request.param]
+
+
+def db_params() -> dict:
+    env = sandbox.read_env()
+    return dict(
+        db_host=sandbox.container_ip("postgres-srv"),
+        db_port=int(env["DB_PORT"]),
+        db_name=env["DB_NAME"],
+        db_user=env["DB_USER"],
+        db_password=env["DB_PASS"],
+    )
+
+
+def probe_params(release: Release, **extra) -> dict:
+    """pgqueuer_probe's arguments for the release's broker, as the role passes them."""
+    params = dict(db_params(), **extra)
+    if release.broker == "redis":
+        params.update(broker="redis", channel="0", redis=dict(host=sandbox.container_ip("bs-redis"), db=1))
+    return params
+
+
+def assert_no_secret(output: str) -> None:
+    for secret in sandbox.secret_values():
+        assert secret not in output, "a .env secret leaked into Ansible's output"
+
+
+def test_django_mode_round_trip_through_the_app_settings(stack):
+    run = run_tasks(
+        [
+            ("redis_smoke", dict(mode="django", expect_backend=stack.backend)),
+            ("redis_smoke", dict(mode="django", expect_backend=REDIS_CACHE)),
+        ]
+    )
+    ok, expect_redis = run.results
+    assert not ok.get("failed"), ok["msg"]
+    assert ok["backend"] == stack.backend
+    assert ok["values"] == {"set": 1, "incr": 2, "get": 2, "delete": None}
+    assert ok["latency_ms"]["total"] < 1000, ok["latency_ms"]
+    if stack.name == "memcached":
+        assert expect_redis["failed"] and expect_redis["reason"] == "backend"
+        assert MEMCACHED_CACHE in expect_redis["msg"] and REDIS_CACHE in expect_redis["msg"]
+    else:
+        assert not expect_redis.get("failed"), expect_redis["msg"]
+    assert_no_secret(run.output)
+
+
+def test_django_mode_check_mode_reads_only_the_backend(stack):
+    result = run_module("redis_smoke", dict(mode="django"), check=True)
+    assert not result.get("failed"), result["msg"]
+    assert result["backend"] == stack.backend and result["values"] == {}
+
+
+def test_django_mode_calls_cost_under_a_second(stack):
+    result, seconds = run_module_file("redis_smoke", dict(mode="django", expect_backend=stack.backend))
+    assert not result.get("failed"), result["msg"]
+    print(f"\n[{stack.name}] redis_smoke django mode: {seconds * 1000:.0f} ms process, {result['latency_ms']}")
+    assert seconds < 1.0
+
+
+def test_direct_mode_against_the_sandbox_redis(stack):
+    if stack.name != "redis":
+        pytest.skip("the memcached release has no Redis")
+    args = dict(host=sandbox.container_ip("bs-redis"), db=1, expect_maxmemory_policy="allkeys-lru",
+                min_free_memory="64mb", min_version="7.0")  # fmt: skip
+    result, seconds = run_module_file("redis_smoke", args)
+    assert not result.get("failed"), result["msg"]
+    assert result["server"]["maxmemory"] == 200 * 1024 * 1024
+    assert result["values"] == {"set": True, "incr": 2, "get": "2", "eval": 1, "delete": 1}
+    print(f"\n[redis] redis_smoke direct mode: {seconds * 1000:.0f} ms process, {result['latency_ms']}")
+    assert seconds < 1.0 and result["latency_ms"]["total"] < 1000
+
+
+def test_missing_container_is_reported(stack):
+    result = run_module("redis_smoke", dict(mode="django", container="bs-no-such-container"))
+    assert result["failed"] and result["reason"] == "container"
+    assert "'bs-no-such-container' does not exist" in result["msg"]
+
+
+def test_the_release_worker_consumes_through_its_broker(stack):
+    run = run_tasks(
+        [
+            ("pgqueuer_probe", probe_params(stack, wait_for="listening", timeout=30)),
+            ("pgqueuer_probe", probe_params(stack, wait_for="consuming", timeout=20)),
+        ]
+    )
+    listening, consuming = run.results
+    assert not listening.get("failed"), listening["msg"]
+    assert not consuming.get("failed"), consuming["msg"]
+    assert consuming["broker"]["name"] == stack.broker and consuming["broker"]["listeners"] >= 1
+    job = consuming["job"]
+    print(f"\n[{stack.name}] probe job through the {stack.broker} broker: {job['latency_ms']:.1f} ms")
+    assert job["status"] == "successful"
+    # Far below PgQueuer's 30 s dequeue timeout: the wake-up came through the broker.
+    assert job["latency_ms"] < 2000, job
+    if stack.broker == "redis":
+        assert job["wakeup_receivers"] >= 1
+    assert sandbox.query("SELECT count(*) AS n FROM pgqueuer WHERE id = %s", [job["id"]])[0]["n"] == 0
+    assert_no_secret(run.output)
+
+
+def test_probe_calls_cost_under_a_second(stack):
+    result, seconds = run_module_file("pgqueuer_probe", probe_params(stack))
+    assert not result.get("failed"), result["msg"]
+    print(f"\n[{stack.name}] pgqueuer_probe (no job): {seconds * 1000:.0f} ms process, {result['latency_ms']}")
+    assert seconds < 1.0
+
+
+def test_with_the_worker_stopped_the_probe_fails_in_time_and_says_why(stack):
+    sandbox.compose("stop", "bs-worker")
+    try:
+        started = time.monotonic()
+        result = run_module("pgqueuer_probe", probe_params(stack, wait_for="consuming", timeout=5))
+        elapsed = time.monotonic() - started
+    finally:
+        sandbox.compose("up", "-d", "--wait", "bs-worker")
+    assert result["failed"] and result["reason"] == "assertion"
+    assert elapsed < 5 + 10, f"took {elapsed:.1f} s for a 5 s timeout"
+    if stack.broker == "redis":
+        assert "no subscriber on Redis channel '0'" in result["msg"]
+    else:
+        assert "no LISTEN session on 'ch_pgqueuer'" in result["msg"]
+    assert "removed it from the queue" in result["msg"]
+    assert sandbox.query("SELECT count(*) AS n FROM pgqueuer WHERE id = %s", [result["job"]["id"]])[0]["n"] == 0
+
+    restored = run_module("pgqueuer_probe", probe_params(stack, wait_for="consuming", timeout=30))
+    assert not restored.get("failed"), restored["msg"]
