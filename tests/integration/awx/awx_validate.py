@@ -338,7 +338,8 @@ def role_option_problems(data: dict, role_options: dict[str, dict], repo: Path =
     return problems
 
 
-def _surveys(data: dict) -> Iterator[tuple[str, dict]]:
+def surveys(data: dict) -> Iterator[tuple[str, dict]]:
+    """(label, survey spec) of every job template and workflow that has a survey."""
     for list_name in ("controller_templates", "controller_workflows"):
         for item in data.get(list_name) or []:
             if item.get("survey_spec"):
@@ -363,7 +364,7 @@ def survey_bool_problems(data: dict, role_options: dict[str, dict], role_dir: Pa
     bool_options = {
         name for options in role_options.values() for name, spec in options.items() if spec.get("type") == "bool"
     }
-    asked = {question.get("variable") for label, survey in _surveys(data) for question in survey.get("spec") or []}
+    asked = {question.get("variable") for label, survey in surveys(data) for question in survey.get("spec") or []}
     problems = []
     for path in sorted([*role_dir.glob("tasks/*.yml"), *role_dir.glob("handlers/*.yml")]):
         for expression in _conditionals(yaml.safe_load(path.read_text())):
@@ -385,7 +386,7 @@ def all_survey_problems(data: dict) -> list[str]:
         for item in data.get(list_name) or []
         if bool(item.get("survey_enabled")) != bool(item.get("survey_spec"))
     ]
-    for label, survey in _surveys(data):
+    for label, survey in surveys(data):
         problems += survey_problems(survey, label)
     return problems
 

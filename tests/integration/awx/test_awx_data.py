@@ -77,6 +77,12 @@ def test_the_workflow_runs_the_rollback_when_the_rollout_fails():
     assert rollout["job_type"] == rollback["job_type"] == "run"
 
 
+def test_optional_questions_have_no_default_so_the_inventory_value_stands():
+    for label, survey in v.surveys(DATA):
+        for question in survey["spec"]:
+            assert question["required"] or "default" not in question, f"{label}: {question['variable']}"
+
+
 def test_the_rollout_template_predicts_unless_told_to_run():
     assert template(DATA, "Redis cutover: rollout")["job_type"] == "check"
 

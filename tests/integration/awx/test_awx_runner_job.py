@@ -26,17 +26,14 @@ SECRET_MARKERS = ("PASS", "SECRET", "TOKEN", "KEY")
 SANDBOX_NEEDS = ("roles/redis_cutover/tasks/rollout.yml", ROLLOUT["playbook"], "inventories/sandbox", "sandbox/up.sh")
 
 
-def test_an_unanswered_survey_sends_its_defaults():
-    assert survey_extravars(ROLLOUT["survey_spec"], {}) == {
-        "redis_cutover_previous_app_image": "",
-        "redis_cutover_drain_timeout": 300,
-    }
-    assert survey_extravars(ROLLBACK["survey_spec"], {"redis_cutover_snapshot": "20261126T020000Z"}) == {
-        "redis_cutover_previous_app_image": "",
-        "redis_cutover_drain_timeout": 300,
-        "redis_cutover_snapshot": "20261126T020000Z",
-        "redis_cutover_remove_redis_volume": "no",
-    }
+def test_an_unanswered_survey_leaves_the_inventory_values_alone():
+    assert survey_extravars(ROLLOUT["survey_spec"], {}) == {}
+    assert survey_extravars(ROLLBACK["survey_spec"], {}) == {"redis_cutover_remove_redis_volume": "no"}
+
+
+def test_answers_are_sent_as_given():
+    answers = {"redis_cutover_snapshot": "20261126T020000Z", "redis_cutover_drain_timeout": 600}
+    assert survey_extravars(ROLLBACK["survey_spec"], answers) == {**answers, "redis_cutover_remove_redis_volume": "no"}
 
 
 def test_a_survey_refuses_variables_it_does_not_ask_for():
