@@ -38,6 +38,24 @@ MODULE_FOR_LIST = {
 }
 NODES_KEY = "simplified_workflow_nodes"
 NODE_MODULE = "workflow_job_template_node"
+# A workflow node may set a launch field only when its job template prompts for it.
+NODE_PROMPTS = {
+    "job_type": "ask_job_type_on_launch",
+    "limit": "ask_limit_on_launch",
+    "inventory": "ask_inventory_on_launch",
+    "credentials": "ask_credential_on_launch",
+    "diff_mode": "ask_diff_mode_on_launch",
+    "verbosity": "ask_verbosity_on_launch",
+    "scm_branch": "ask_scm_branch_on_launch",
+    "job_tags": "ask_tags_on_launch",
+    "skip_tags": "ask_skip_tags_on_launch",
+    "execution_environment": "ask_execution_environment_on_launch",
+    "forks": "ask_forks_on_launch",
+    "labels": "ask_labels_on_launch",
+    "timeout": "ask_timeout_on_launch",
+    "instance_groups": "ask_instance_groups_on_launch",
+    "job_slice_count": "ask_job_slice_count_on_launch",
+}
 
 # AWX API rules for survey questions (JobTemplateSurveySpec): question type -> type of its default.
 SURVEY_DEFAULT_TYPES = {
@@ -172,7 +190,8 @@ def reference_problems(data: dict) -> list[str]:
             for name in value if isinstance(value, list) else [value] if value is not None else []:
                 if name not in known:
                     problems.append(f"{list_name}[{item.get('name')}]: {key} '{name}' is not defined in the data")
-    templates = _names(data, "controller_templates") | _names(data, "controller_workflows")
+    job_templates = {item.get("name"): item for item in data.get("controller_templates") or []}
+    templates = set(job_templates) | _names(data, "controller_workflows")
     for workflow in data.get("controller_workflows") or []:
         nodes = workflow.get(NODES_KEY) or []
         identifiers = [node.get("identifier") for node in nodes]
@@ -184,6 +203,12 @@ def reference_problems(data: dict) -> list[str]:
                 problems.append(
                     f"{label}: node {node.get('identifier')} runs unknown '{node.get('unified_job_template')}'"
                 )
+            runs = job_templates.get(node.get("unified_job_template"), {})
+            problems += [
+                f"{label}: node {node.get('identifier')} sets {field}; its template needs {ask}: true"
+                for field, ask in NODE_PROMPTS.items()
+                if field in node and runs and not runs.get(ask)
+            ]
             for link in ("success_nodes", "failure_nodes", "always_nodes"):
                 problems += [
                     f"{label}: node {node.get('identifier')} {link} -> unknown node '{target}'"

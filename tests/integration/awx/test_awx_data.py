@@ -202,3 +202,9 @@ def test_a_yes_no_answer_tested_without_bool_is_reported(tmp_path):
         "conditional 'redis_cutover_remove_redis_volume' tests redis_cutover_remove_redis_volume without | bool"
         in problems[0]
     )
+
+
+def test_a_node_prompt_its_template_does_not_ask_for_is_reported(data):
+    template(data, "Redis cutover: rollback")["ask_job_type_on_launch"] = False
+    (problem,) = v.reference_problems(data)
+    assert problem.endswith("node rollback sets job_type; its template needs ask_job_type_on_launch: true")
