@@ -124,6 +124,19 @@ def test_redis_cache_keys_live_in_db_1(stack):
     assert 0 < redis.ttl(f"revisbali:1:{key}") <= 60
 
 
+def test_stopping_the_worker_drains_the_job_in_flight(stack):
+    (job,) = sandbox.enqueue("demo.sleep", [{"seconds": 3}])
+    sandbox.wait_for_rows(
+        "SELECT status FROM pgqueuer WHERE id = %s", [job], lambda rows: rows == [{"status": "picked"}]
+    )
+    try:
+        sandbox.compose("stop", "bs-worker")  # SIGTERM; compose waits up to stop_grace_period (120 s)
+        assert sandbox.query("SELECT status FROM pgqueuer_log WHERE job_id = %s AND status = 'successful'", [job])
+        assert not sandbox.query("SELECT id FROM pgqueuer WHERE id = %s", [job]), "the job must not stay picked"
+    finally:
+        sandbox.up(stack.name)
+
+
 def test_up_again_recreates_nothing(stack):
     names = ("postgres-srv", stack.cache_container, "bs-core", "bs-worker", "bs-frontend")
     before = [sandbox.container(name) for name in names]

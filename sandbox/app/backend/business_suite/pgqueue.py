@@ -78,6 +78,8 @@ async def factory():
     import django
 
     django.setup()
+    # `pgq run` gives PgQueuer's logger handlers of its own: without this every line shows twice.
+    logging.getLogger("pgqueuer").propagate = False
 
     from django.conf import settings
     from pgqueuer import PgQueuer
