@@ -20,7 +20,9 @@ description:
     never its content.
   - Writes are atomic (a temporary file in the same directory, then a rename) and the file mode is enforced.
 author:
-  - RevisBali operations
+  - RevisBali operations (@revisbali)
+extends_documentation_fragment:
+  - revisbali.business_suite.attributes
 attributes:
   check_mode:
     support: full

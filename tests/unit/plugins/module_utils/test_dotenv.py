@@ -37,20 +37,20 @@ def test_apply_changes_only_managed_keys_and_keeps_order():
 
 
 def test_apply_is_idempotent():
-    once, _, _ = dotenv.apply(dotenv.parse(SAMPLE), {"REDIS_HOST": "bs-redis"}, [], "# Redis")
+    once = dotenv.apply(dotenv.parse(SAMPLE), {"REDIS_HOST": "bs-redis"}, [], "# Redis")[0]
     twice, changed, removed = dotenv.apply(once, {"REDIS_HOST": "bs-redis"}, [], "# Redis")
     assert dotenv.render(twice) == dotenv.render(once)
     assert (changed, removed) == ([], [])
 
 
 def test_duplicate_assignment_of_a_managed_key_is_removed():
-    entries, _, removed = dotenv.apply(dotenv.parse("A=1\nA=2\n"), {"A": "3"}, [])
+    entries, removed = dotenv.apply(dotenv.parse("A=1\nA=2\n"), {"A": "3"}, [])[::2]
     assert dotenv.render(entries) == "A=3\n"
     assert removed == ["A"]
 
 
 def test_file_without_final_newline_gets_one_before_appended_keys():
-    entries, _, _ = dotenv.apply(dotenv.parse("A=1"), {"B": "2"}, [])
+    entries = dotenv.apply(dotenv.parse("A=1"), {"B": "2"}, [])[0]
     assert dotenv.render(entries) == "A=1\nB=2\n"
 
 
@@ -73,9 +73,9 @@ def test_values_needing_quotes_are_single_quoted():
 
 
 def test_redacted_view_masks_secrets_comments_and_unmanaged_values():
-    entries, _, _ = dotenv.apply(
+    entries = dotenv.apply(
         dotenv.parse(SAMPLE), {"REDIS_URL": "redis://:pw@bs-redis:6379/1", "REDIS_HOST": "bs-redis"}, [], "# Redis"
-    )
+    )[0]
     view = dotenv.redacted(entries, {"REDIS_URL", "REDIS_HOST"}, ("# Redis",))
     assert "s3cr3t" not in view and "p@ss" not in view and "production settings" not in view
     assert "BEGIN KEY" not in view and ":pw@" not in view
@@ -88,4 +88,4 @@ def test_compare_lists_changed_and_removed_keys():
     before = dotenv.parse("A=1\nB=2\n")
     after = dotenv.parse("A=1\nB=3\nC=4\n")
     assert dotenv.compare(before, after) == (["B", "C"], [])
-    assert dotenv.compare(after, before) == (["B"], ["C"])
+    assert dotenv.compare(before=after, after=before) == (["B"], ["C"])  # the other way round
