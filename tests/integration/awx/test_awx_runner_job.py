@@ -1,27 +1,24 @@
 """Job template launches as AWX performs them, through ansible-runner: what a survey sends, which
-ansible-playbook options a launch turns into, and a check-mode rollout against the sandbox stack."""
+ansible-playbook options a launch turns into, and a check-mode rollout against the sandbox stack
+(run it under the sandbox lock: `flock /tmp/bs-sandbox.lock .venv/bin/pytest tests/integration`)."""
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import awx_validate as v
 import pytest
 from awx_runner_job import job_output, launch_cmdline, prepare_job, run_job, survey_extravars
 
+from tests.lib import sandbox
+
 DATA = v.load_data()
 TEMPLATES = {item["name"]: item for item in DATA["controller_templates"]}
 ROLLOUT = TEMPLATES["Redis cutover: rollout"]
 ROLLBACK = TEMPLATES["Redis cutover: rollback"]
 SANDBOX_INVENTORY = v.REPO / "inventories" / "sandbox"
-SANDBOX_DIR = Path(os.environ.get("SANDBOX_DIR", "/srv/business_suite"))
-SANDBOX_LOCK = "/tmp/bs-sandbox.lock"
-SECRET_MARKERS = ("PASS", "SECRET", "TOKEN", "KEY")
 # The sandbox launch waits for the role's rollout and the sandbox tooling to exist.
 SANDBOX_NEEDS = ("roles/redis_cutover/tasks/rollout.yml", ROLLOUT["playbook"], "inventories/sandbox", "sandbox/up.sh")
 
@@ -64,47 +61,25 @@ def test_the_private_data_dir_has_the_layout_awx_writes(tmp_path):
 
 
 def sandbox_files() -> dict[str, str]:
+    """Checksums of the files a cutover rewrites."""
     return {
-        path.name: hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in (SANDBOX_DIR / ".env", SANDBOX_DIR / "docker-compose.yml")
+        name: hashlib.sha256((sandbox.SANDBOX_DIR / name).read_bytes()).hexdigest()
+        for name in (".env", "docker-compose.yml")
     }
-
-
-def sandbox_secrets() -> list[str]:
-    secrets = []
-    for line in (SANDBOX_DIR / ".env").read_text().splitlines():
-        key, value = line.split("=", 1) if "=" in line else (line, "")
-        if any(marker in key for marker in SECRET_MARKERS) and key != "CACHE_KEY_PREFIX" and len(value) > 3:
-            secrets.append(value)
-    return secrets
-
-
-def container_image(name: str) -> str:
-    inspect = ["docker", "inspect", "--format", "{{.Config.Image}}", name]
-    return subprocess.run(inspect, check=True, capture_output=True, text=True).stdout.strip()
-
-
-@pytest.fixture
-def sandbox_stack():
-    """The pre-cutover sandbox stack, held under the shared lock. up.sh starts afresh unless the stack is
-    exactly as it wrote it; a check launch leaves it that way, so the next user finds it ready."""
-    with open(SANDBOX_LOCK, "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        subprocess.run([v.REPO / "sandbox" / "up.sh"], check=True, timeout=900)
-        yield
 
 
 @pytest.mark.sandbox
 @pytest.mark.skipif(
     not all((v.REPO / path).exists() for path in SANDBOX_NEEDS), reason=f"needs {', '.join(SANDBOX_NEEDS)}"
 )
-def test_a_check_launch_of_the_rollout_predicts_and_changes_nothing(sandbox_stack, tmp_path):
-    before, image_before = sandbox_files(), container_image("bs-core")
+def test_a_check_launch_of_the_rollout_predicts_and_changes_nothing(tmp_path):
+    sandbox.up()
+    before, image_before = sandbox_files(), sandbox.container("bs-core").image
     runner = run_job(tmp_path / "job", ROLLOUT, inventory=SANDBOX_INVENTORY, job_type="check")
     stdout, events = job_output(runner)
     assert runner.status == "successful", stdout
     assert sum(runner.stats["changed"].values()) > 0, "check mode should predict the cutover's changes"
     assert sandbox_files() == before
-    assert container_image("bs-core") == image_before
-    assert container_image("memcached")
-    assert not [secret for secret in sandbox_secrets() if secret in stdout + events]
+    assert sandbox.container("bs-core").image == image_before
+    assert sandbox.container("memcached").status == "running"
+    assert not [secret for secret in sandbox.secret_values() if secret in stdout + events]
