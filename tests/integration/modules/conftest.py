@@ -40,8 +40,8 @@ def _serve(server):
 
 @pytest.fixture(scope="session")
 def redis_plain(server_dir):
-    """No auth, maxmemory 64mb, allkeys-lru."""
-    yield from _serve(RedisServer(server_dir))
+    """No auth, maxmemory 64mb, allkeys-lru; also on the unix socket ``server.sock`` in ``server_dir``."""
+    yield from _serve(RedisServer(server_dir, extra_config=f"unixsocket {server_dir}/server.sock\nunixsocketperm 700"))
 
 
 @pytest.fixture(scope="session")

@@ -41,6 +41,13 @@ def test_round_trip_reports_values_latencies_and_server_facts(redis_plain):
     assert probe_keys(redis_plain.port) == [], "the probe key must be gone"
 
 
+def test_unix_socket_url(redis_plain, server_dir):
+    result = run_module("redis_smoke", dict(url=f"unix://{server_dir}/server.sock?db=4"))
+    assert not result.get("failed"), result["msg"]
+    assert f"socket {server_dir}/server.sock db 4" in result["msg"]
+    assert result["values"]["get"] == "2"
+
+
 def test_one_call_costs_well_under_a_second(redis_plain):
     result, seconds = run_module_file("redis_smoke", dict(host="127.0.0.1", port=redis_plain.port))
     assert not result.get("failed"), result
