@@ -13,7 +13,7 @@ import shlex
 from pathlib import Path
 
 import ansible_runner
-from awx_validate import REPO
+from awx_data import REPO
 
 
 def survey_extravars(survey: dict | None, answers: dict) -> dict:

@@ -12,13 +12,14 @@ import sys
 from pathlib import Path
 from typing import NamedTuple
 
+import awx_data as d
 import awx_validate as v
 import pytest
 import yaml
 from awx_runner_job import job_output, run_job
 
 BIN = Path(sys.executable).parent
-PLAYBOOK = v.REPO / "playbooks" / "awx_configure.yml"
+PLAYBOOK = d.REPO / "playbooks" / "awx_configure.yml"
 LINTED = ["playbooks/awx_configure.yml", "templates/awx", "execution-environment.yml", "meta/execution-environment.yml"]
 # The order objects must be created in: each one refers only to objects created before it.
 CREATION_ORDER = [
@@ -79,14 +80,14 @@ def playbook_module_args() -> dict[str, set[str]]:
 
 def test_syntax_check():
     subprocess.run(
-        [BIN / "ansible-playbook", "--syntax-check", PLAYBOOK], cwd=v.REPO, check=True, capture_output=True, timeout=120
+        [BIN / "ansible-playbook", "--syntax-check", PLAYBOOK], cwd=d.REPO, check=True, capture_output=True, timeout=120
     )
 
 
 def test_ansible_lint_production_profile_is_clean():
     lint = subprocess.run(
         [BIN / "ansible-lint", "--offline", *LINTED],
-        cwd=v.REPO,
+        cwd=d.REPO,
         check=False,
         capture_output=True,
         text=True,
@@ -97,7 +98,7 @@ def test_ansible_lint_production_profile_is_clean():
 
 def test_every_field_of_the_data_reaches_its_module():
     passed = playbook_module_args()
-    for module, label, params in v.iter_objects(v.load_data()):
+    for module, label, params in d.iter_objects(d.load_data()):
         assert set(params) <= passed.get(module, set()), f"{label}: the playbook drops {set(params) - passed[module]}"
 
 
@@ -117,7 +118,7 @@ def recorded_run(tmp_path_factory) -> RecordedRun:
         {"name": "AWX configuration", "playbook": "playbooks/awx_configure.yml"},
         inventory=inventory,
         envvars={
-            "ANSIBLE_COLLECTIONS_PATH": f"{root / 'collections'}:{v.REPO / 'collections'}",
+            "ANSIBLE_COLLECTIONS_PATH": f"{root / 'collections'}:{d.REPO / 'collections'}",
             "AWX_RECORD_FILE": str(record),
             "BS_AWX_SSH_USER": "",
             "BS_AWX_SSH_PRIVATE_KEY": SSH_KEY_SENTINEL,
@@ -136,7 +137,7 @@ def test_the_run_sends_valid_arguments_for_every_object(recorded_run):
     for index, call in enumerate(calls):
         problems += v.spec_problems(call["module"], call["params"], f"call {index} ({call['module']})")
     assert problems == []
-    expected = {(module, object_key(params)) for module, label, params in v.iter_objects(v.load_data())}
+    expected = {(module, object_key(params)) for module, label, params in d.iter_objects(d.load_data())}
     assert {(call["module"], object_key(call["params"])) for call in calls} == expected
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import copy
 
+import awx_data as d
+import awx_surveys as s
 import awx_validate as v
 import pytest
+import yaml
 
-DATA = v.load_data()
-ROLE_OPTIONS = v.load_role_options()
-OBJECTS = list(v.iter_objects(DATA))
+DATA = d.load_data()
+ROLE_OPTIONS = d.load_role_options()
+OBJECTS = list(d.iter_objects(DATA))
 
 
 def template(data: dict, name: str) -> dict:
@@ -36,15 +39,15 @@ def test_job_templates_and_inventory_sources_name_paths_in_the_project():
 
 
 def test_surveys_follow_the_awx_api_rules():
-    assert v.all_survey_problems(DATA) == []
+    assert s.all_survey_problems(DATA) == []
 
 
 def test_survey_variables_are_options_of_the_role_entry_points():
-    assert v.role_option_problems(DATA, ROLE_OPTIONS) == []
+    assert s.role_option_problems(DATA, ROLE_OPTIONS) == []
 
 
 def test_role_conditionals_read_yes_no_answers_through_bool():
-    assert v.survey_bool_problems(DATA, ROLE_OPTIONS) == []
+    assert s.survey_bool_problems(DATA, ROLE_OPTIONS) == []
 
 
 def test_every_template_variable_is_defined_in_the_data():
@@ -78,7 +81,7 @@ def test_the_workflow_runs_the_rollback_when_the_rollout_fails():
 
 
 def test_optional_questions_have_no_default_so_the_inventory_value_stands():
-    for label, survey in v.surveys(DATA):
+    for label, survey in d.surveys(DATA):
         for question in survey["spec"]:
             assert question["required"] or "default" not in question, f"{label}: {question['variable']}"
 
@@ -94,7 +97,7 @@ def test_credentials_carry_placeholders_only():
 
 
 def test_the_project_points_at_this_collections_repository():
-    galaxy = v.yaml.safe_load((v.REPO / "galaxy.yml").read_text())
+    galaxy = yaml.safe_load((d.REPO / "galaxy.yml").read_text())
     (project,) = DATA["controller_projects"]
     assert project["scm_url"] == "{{ awx_project_scm_url }}"
     assert DATA["awx_project_scm_url"].removesuffix(".git") == galaxy["repository"]
@@ -111,7 +114,7 @@ def test_a_missing_playbook_is_reported(data):
 def test_a_survey_variable_the_role_does_not_accept_is_reported(data):
     question = template(data, "Redis cutover: rollback")["survey_spec"]["spec"][0]
     question["variable"] = "redis_cutover_no_such_option"
-    problems = v.role_option_problems(data, ROLE_OPTIONS)
+    problems = s.role_option_problems(data, ROLE_OPTIONS)
     assert "redis_cutover_no_such_option is not an option of the role's rollback entry point" in " ".join(problems)
 
 
@@ -124,14 +127,14 @@ def test_a_rollback_only_variable_in_the_rollout_survey_is_reported(data):
         if question["variable"] == "redis_cutover_snapshot"
     )
     rollout["survey_spec"]["spec"].append(snapshot)
-    problems = v.role_option_problems(data, ROLE_OPTIONS)
+    problems = s.role_option_problems(data, ROLE_OPTIONS)
     assert any("redis_cutover_snapshot is not an option of the role's rollout entry point" in p for p in problems)
 
 
 def test_a_survey_answer_of_the_wrong_type_for_the_role_is_reported(data):
     question = template(data, "Redis cutover: rollout")["survey_spec"]["spec"][1]
     question.update(type="text", default="five minutes", min=0, max=20)
-    problems = v.role_option_problems(data, ROLE_OPTIONS)
+    problems = s.role_option_problems(data, ROLE_OPTIONS)
     assert any("redis_cutover_drain_timeout is a text question but the role expects int" in p for p in problems)
     assert any("answer 'five minutes' to redis_cutover_drain_timeout" in p for p in problems)
 
@@ -166,7 +169,7 @@ def test_a_survey_the_awx_api_would_refuse_is_reported(data):
     question = template(data, "Redis cutover: rollback")["survey_spec"]["spec"][3]
     question["default"] = "maybe"
     del template(data, "Redis cutover: rollout")["survey_spec"]["spec"][0]["required"]
-    problems = " ".join(v.all_survey_problems(data))
+    problems = " ".join(s.all_survey_problems(data))
     assert "default 'maybe' is not a choice" in problems
     assert "'required' must be a bool" in problems
 
@@ -196,7 +199,7 @@ def test_a_yes_no_answer_tested_without_bool_is_reported(tmp_path):
         "  ansible.builtin.debug:\n"
         "  when: [not (redis_cutover_remove_redis_volume | default(false) | bool)]\n"
     )
-    problems = v.survey_bool_problems(DATA, ROLE_OPTIONS, role_dir=tmp_path)
+    problems = s.survey_bool_problems(DATA, ROLE_OPTIONS, role_dir=tmp_path)
     assert len(problems) == 1
     assert (
         "conditional 'redis_cutover_remove_redis_volume' tests redis_cutover_remove_redis_volume without | bool"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from awx_validate import REPO
+from awx_data import REPO
 from packaging.requirements import Requirement
 
 BIN = Path(sys.executable).parent

@@ -8,22 +8,22 @@ import subprocess
 import sys
 from pathlib import Path
 
-import awx_validate as v
+import awx_data as d
 import pytest
 import yaml
 
 BIN = Path(sys.executable).parent
-DATA = v.load_data()
+DATA = d.load_data()
 SOURCES = [item for item in DATA["controller_inventory_sources"] if item["source"] == "scm"]
 PLAYS = [
     (template["name"], play["hosts"])
     for template in DATA["controller_templates"]
-    for play in yaml.safe_load((v.REPO / template["playbook"]).read_text())
+    for play in yaml.safe_load((d.REPO / template["playbook"]).read_text())
 ]
 
 
 def run(*args: str) -> str:
-    return subprocess.run(args, cwd=v.REPO, check=True, capture_output=True, text=True, timeout=120).stdout
+    return subprocess.run(args, cwd=d.REPO, check=True, capture_output=True, text=True, timeout=120).stdout
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=[source["name"] for source in SOURCES])

@@ -8,17 +8,17 @@ import hashlib
 import json
 from pathlib import Path
 
-import awx_validate as v
+import awx_data as d
 import pytest
 from awx_runner_job import job_output, launch_cmdline, prepare_job, run_job, survey_extravars
 
 from tests.lib import sandbox
 
-DATA = v.load_data()
+DATA = d.load_data()
 TEMPLATES = {item["name"]: item for item in DATA["controller_templates"]}
 ROLLOUT = TEMPLATES["Redis cutover: rollout"]
 ROLLBACK = TEMPLATES["Redis cutover: rollback"]
-SANDBOX_INVENTORY = v.REPO / "inventories" / "sandbox"
+SANDBOX_INVENTORY = d.REPO / "inventories" / "sandbox"
 # The sandbox launch waits for the role's rollout and the sandbox tooling to exist.
 SANDBOX_NEEDS = ("roles/redis_cutover/tasks/rollout.yml", ROLLOUT["playbook"], "inventories/sandbox", "sandbox/up.sh")
 
@@ -54,7 +54,7 @@ def test_the_private_data_dir_has_the_layout_awx_writes(tmp_path):
     )
     job = Path(launch["private_data_dir"])
     assert launch["playbook"] == "playbooks/rollout.yml"
-    assert (job / "project").resolve() == v.REPO
+    assert (job / "project").resolve() == d.REPO
     assert (job / "inventory").resolve() == inventory
     assert json.loads((job / "env" / "extravars").read_text())["redis_cutover_drain_timeout"] == 60
     assert (job / "env" / "cmdline").read_text() == "--check --diff"
@@ -70,7 +70,7 @@ def sandbox_files() -> dict[str, str]:
 
 @pytest.mark.sandbox
 @pytest.mark.skipif(
-    not all((v.REPO / path).exists() for path in SANDBOX_NEEDS), reason=f"needs {', '.join(SANDBOX_NEEDS)}"
+    not all((d.REPO / path).exists() for path in SANDBOX_NEEDS), reason=f"needs {', '.join(SANDBOX_NEEDS)}"
 )
 def test_a_check_launch_of_the_rollout_predicts_and_changes_nothing(tmp_path):
     sandbox.up()
