@@ -34,11 +34,8 @@ tree_hash() {
   ) | sha
 }
 
-# After a rebuild the previous image of a tag is ours and dangling: drop it unless a container uses it.
-forget() { [ -z "$1" ] || [ "$1" = "$(id_of "$2")" ] || docker image rm "$1" >/dev/null 2>&1 || true; }
-
 debian() {
-  local hash tar dir old t0=$SECONDS
+  local hash tar dir t0=$SECONDS
   hash=$({ cat "$IMAGES/debian/rootfs.sh"; echo "$SUITE $MIRROR"; } | sha)
   if [ "$(label_of "$DEBIAN_IMAGE")" = "$hash" ]; then log "skip  $DEBIAN_IMAGE (unchanged)"; return; fi
   tar=$CACHE_DIR/rootfs/debian-$SUITE-${hash:0:12}.tar
@@ -54,28 +51,24 @@ debian() {
     tar -C "$dir/root" --numeric-owner -cf "$tar.partial" . && mv "$tar.partial" "$tar"
     rm -rf "$dir"
   fi
-  old=$(id_of "$DEBIAN_IMAGE")
   docker import --change "LABEL $LABEL=$hash" --change 'CMD ["bash"]' "$tar" "$DEBIAN_IMAGE" >/dev/null
-  forget "$old" "$DEBIAN_IMAGE"
   log "built $DEBIAN_IMAGE in $((SECONDS - t0)) s"
 }
 
 # build IMAGE_VAR PARENT_VAR CONTEXT_DIR DOCKERFILE [NAME=VALUE build args...]
 build() {
-  local var=$1 parent=$2 context=$3 dockerfile=$4 hash old args=() t0=$SECONDS
+  local var=$1 parent=$2 context=$3 dockerfile=$4 hash args=() t0=$SECONDS
   shift 4
   local image=${!var} logf=$CACHE_DIR/logs/${var,,}.log
   hash=$({ id_of "${!parent}"; tree_hash "$context"; cat "$dockerfile"; printf '%s\n' "$@"; } | sha)
   if [ "$(label_of "$image")" = "$hash" ]; then log "skip  $image (unchanged)"; return; fi
   for arg in "BASE=${!parent}" "$@"; do args+=(--build-arg "$arg"); done
   log "build $image (log: $logf)"
-  old=$(id_of "$image")
   if ! docker build --network host --label "$LABEL=$hash" "${args[@]}" -f "$dockerfile" -t "$image" "$context" \
     >"$logf" 2>&1; then
     tail -n 40 "$logf" >&2
     die "building $image failed (full log: $logf)"
   fi
-  forget "$old" "$image"
   log "built $image in $((SECONDS - t0)) s"
 }
 
@@ -119,6 +112,8 @@ app redis APP_REDIS_IMAGE
 build FRONTEND_IMAGE PYTHON_IMAGE "$IMAGES/web" "$IMAGES/web/Dockerfile" PORT=4000
 build STUB_IMAGE PYTHON_IMAGE "$IMAGES/web" "$IMAGES/web/Dockerfile" PORT=8080
 
+# Images these builds replaced are ours and dangling now (unless a container still runs one).
+docker image prune --force --filter "label=$LABEL" >/dev/null
 log "done in $((SECONDS - started)) s"
 for var in DEBIAN_IMAGE PYTHON_IMAGE POSTGRES_IMAGE MEMCACHED_IMAGE REDIS_IMAGE APP_MEMCACHED_IMAGE \
   APP_REDIS_IMAGE FRONTEND_IMAGE STUB_IMAGE; do
