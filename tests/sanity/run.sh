@@ -38,6 +38,11 @@ PY
   echo "sanity: wrote pip bootstrap stand-in $get_pip"
 fi
 
+# Runs share the mirror: a second one (another `make sanity` on this checkout) waits its turn.
+mkdir -p "$repo/build"
+exec 9>"$repo/build/.sanity.lock"
+flock 9
+
 # A fresh mirror each run (a few MB): nothing stale survives. ansible-test lists files through
 # git, and the checkout's git ignores build/, so the mirror gets a throwaway repository of its own.
 rm -rf "$tree"
