@@ -115,6 +115,10 @@ def _job_timeout_message(conn, broker, job, waited):
     return "%s: %s; a worker picked it just now, left in place" % (head, seen)
 
 
+def _wants_job(params):
+    return params["roundtrip_job"] or params["wait_for"] == "consuming"
+
+
 def _open_broker(params, conn, channel, redis_settings, watch):
     if redis_settings is None:
         return PostgresBroker(conn, channel, params["connect_timeout"])
@@ -127,14 +131,14 @@ def _open_broker(params, conn, channel, redis_settings, watch):
     return broker
 
 
-def _probe(module, conn, broker_args, watch):
+def _probe(module, conn, channel, redis_settings, watch):
     """Everything after the PostgreSQL connection; returns the result without ``msg``."""
     params = module.params
     missing = watch.time("schema", pgqueuer_queries.schema_missing, conn)
     if missing:
         message = "PgQueuer schema incomplete: missing %s" % ", ".join(missing)
         raise ProbeError("backend", message, schema_present=False, schema_missing=missing)
-    broker = _open_broker(params, conn, *broker_args, watch=watch)
+    broker = _open_broker(params, conn, channel, redis_settings, watch)
     try:
         roundtrip_ms = watch.time("broker_roundtrip", broker.roundtrip)
         waited, job = 0.0, None
@@ -142,7 +146,7 @@ def _probe(module, conn, broker_args, watch):
             waited = _listening(module, broker, params["timeout"])
         elif params["wait_for"] == "drained":
             waited = _drained(module, conn, params["timeout"])
-        if (params["roundtrip_job"] or params["wait_for"] == "consuming") and not module.check_mode:
+        if _wants_job(params) and not module.check_mode:
             job, waited = watch.time("job", roundtrip_job, conn, broker, params["entrypoint"], params["timeout"])
         jobs = watch.time("queue", pgqueuer_queries.in_flight, conn)
         depth = pgqueuer_queries.depth(conn)
@@ -181,21 +185,20 @@ def run(module):
     module.hide(conninfo.get("password"))
 
     watch = Stopwatch()
-    conn = postgres_connection.connect(conninfo)
-    watch.laps["connect"] = elapsed_ms(watch.started)
+    conn = watch.time("connect", postgres_connection.connect, conninfo)
     try:
-        result = _probe(module, conn, (channel, redis_settings), watch)
+        result = _probe(module, conn, channel, redis_settings, watch)
     except deps.psycopg.Error as e:
         raise postgres_connection.postgres_failure(e, conninfo, "the PgQueuer probe") from e
     except redis_connection.redis_error_types() as e:
         raise redis_connection.redis_failure(e, redis_settings, "the broker probe") from e
     finally:
         conn.close()
-    result["msg"] = _summary(result, params["roundtrip_job"] or params["wait_for"] == "consuming", module.check_mode)
+    result["msg"] = _summary(result, _wants_job(params) and module.check_mode)
     return result
 
 
-def _summary(result, job_wanted, check_mode):
+def _summary(result, job_skipped):
     queued = sum(row["count"] for row in result["depth"] if row["status"] == "queued")
     broker = result["broker"]
     text = "PgQueuer: %d queued, %d picked (%d stale); %s broker on %r: %d listening, private round trip %.1f ms" % (
@@ -209,6 +212,6 @@ def _summary(result, job_wanted, check_mode):
     )
     if result["job"]:
         text += "; probe job %d successful in %.1f ms" % (result["job"]["id"], result["job"]["latency_ms"])
-    elif job_wanted and check_mode:
+    elif job_skipped:
         text += "; check mode: the probe job was not enqueued"
     return text
