@@ -16,10 +16,11 @@ from collections import OrderedDict
 from ansible_collections.revisbali.business_suite.plugins.module_utils import deps, redis_connection
 from ansible_collections.revisbali.business_suite.plugins.module_utils.container_exec import exec_in_container
 from ansible_collections.revisbali.business_suite.plugins.module_utils.probe import (
-    InputError,
     ProbeError,
     elapsed_ms,
     mismatches,
+    require_positive,
+    require_text,
 )
 
 # Runs in the container's Python with DJANGO_SETTINGS_MODULE set; argv[1] is a JSON object
@@ -72,12 +73,8 @@ EXPECTED = OrderedDict([("set", 1), ("incr", 2), ("get", 2), ("delete", None)])
 
 
 def validate(params):
-    for name in ("ttl", "exec_timeout"):
-        if not params[name] > 0:
-            raise InputError(name, "must be greater than 0 seconds, got %s" % params[name])
-    for name in ("container", "settings_module", "python", "key_prefix"):
-        if not params[name]:
-            raise InputError(name, "must not be empty")
+    require_positive(params, ("ttl", "exec_timeout"))
+    require_text(params, ("container", "settings_module", "python", "key_prefix"))
 
 
 def parse_output(stdout):

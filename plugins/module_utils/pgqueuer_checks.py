@@ -27,6 +27,8 @@ from ansible_collections.revisbali.business_suite.plugins.module_utils.probe imp
     Stopwatch,
     elapsed_ms,
     poll,
+    require_positive,
+    require_text,
 )
 
 DEFAULT_SQL_CHANNEL = "ch_pgqueuer"
@@ -42,12 +44,10 @@ def validate(params):
         raise InputError("timeout", "must be >= 0 seconds, got %s" % params["timeout"])
     if params["stale_after"] < 0:
         raise InputError("stale_after", "must be >= 0 seconds, got %s" % params["stale_after"])
-    if params["poll_interval"] <= 0:
-        raise InputError("poll_interval", "must be greater than 0 seconds, got %s" % params["poll_interval"])
+    require_positive(params, ("poll_interval",))
     if params["min_listeners"] < 1:
         raise InputError("min_listeners", "must be at least 1, got %s" % params["min_listeners"])
-    if not params["entrypoint"]:
-        raise InputError("entrypoint", "must not be empty")
+    require_text(params, ("entrypoint",))
     channel = params.get("channel")
     if params["broker"] == "redis":
         if not channel:

@@ -9,7 +9,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.revisbali.business_suite.plugins.module_utils import deps
-from ansible_collections.revisbali.business_suite.plugins.module_utils.probe import InputError, ProbeError
+from ansible_collections.revisbali.business_suite.plugins.module_utils.probe import (
+    InputError,
+    ProbeError,
+    require_port,
+    require_positive,
+)
 
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 
@@ -30,8 +35,7 @@ POSTGRES_MUTUALLY_EXCLUSIVE = [("dsn", name) for name in ("db_host", "db_port", 
 
 def resolve_conninfo(params, application_name):
     """libpq keywords for ``psycopg.connect``, or InputError naming the field. Needs psycopg."""
-    if params["connect_timeout"] <= 0:
-        raise InputError("connect_timeout", "must be greater than 0 seconds, got %s" % params["connect_timeout"])
+    require_positive(params, ("connect_timeout",))
     if params.get("dsn"):
         try:
             conninfo = deps.psycopg_conninfo.conninfo_to_dict(params["dsn"])
@@ -39,8 +43,7 @@ def resolve_conninfo(params, application_name):
             # libpq's message quotes the string, and the string may hold a password.
             raise InputError("dsn", "is not a valid libpq connection string or postgresql:// URL") from None
     else:
-        if not 1 <= params["db_port"] <= 65535:
-            raise InputError("db_port", "%d is outside 1-65535" % params["db_port"])
+        require_port(params, "db_port")
         conninfo = dict(
             host=params["db_host"],
             port=params["db_port"],

@@ -36,6 +36,25 @@ class InputError(ProbeError):
         self.field = field
 
 
+def require_positive(params, names, prefix=""):
+    """InputError for the first of ``names`` (durations in seconds) that is not above 0."""
+    for name in names:
+        if not params[name] > 0:
+            raise InputError(prefix + name, "must be greater than 0 seconds, got %s" % params[name])
+
+
+def require_port(params, name, prefix=""):
+    if not 1 <= params[name] <= 65535:
+        raise InputError(prefix + name, "%d is outside 1-65535" % params[name])
+
+
+def require_text(params, names, prefix=""):
+    """InputError for the first of ``names`` that is empty."""
+    for name in names:
+        if not params[name]:
+            raise InputError(prefix + name, "must not be empty")
+
+
 class ProbeModule(AnsibleModule):
     """AnsibleModule whose argument-spec rejections carry ``reason=input`` like every other failure."""
 

@@ -12,7 +12,13 @@ import os
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from ansible_collections.revisbali.business_suite.plugins.module_utils import deps
-from ansible_collections.revisbali.business_suite.plugins.module_utils.probe import InputError, ProbeError
+from ansible_collections.revisbali.business_suite.plugins.module_utils.probe import (
+    InputError,
+    ProbeError,
+    require_port,
+    require_positive,
+    require_text,
+)
 
 # Documented in doc_fragments/redis.py; pgqueuer_probe reuses it as the sub-options of ``redis``.
 REDIS_CONNECTION_SPEC = dict(
@@ -113,15 +119,11 @@ def resolve_settings(params, prefix=""):
             tls=bool(params.get("tls")),
             unix_socket_path=None,
         )
-        if not settings["host"]:
-            raise InputError(prefix + "host", "must not be empty")
-        if not 1 <= settings["port"] <= 65535:
-            raise InputError(prefix + "port", "%d is outside 1-65535" % settings["port"])
+        require_text(params, ("host",), prefix)
+        require_port(params, "port", prefix)
         if settings["db"] < 0:
             raise InputError(prefix + "db", "%d is negative; Redis databases are numbered from 0" % settings["db"])
-    if not params["connect_timeout"] > 0:
-        timeout = params["connect_timeout"]
-        raise InputError(prefix + "connect_timeout", "must be greater than 0 seconds, got %s" % timeout)
+    require_positive(params, ("connect_timeout",), prefix)
     for name in ("ca_cert", "client_cert", "client_key"):
         path = params.get(name)
         if not path:

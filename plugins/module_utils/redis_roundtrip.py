@@ -19,6 +19,8 @@ from ansible_collections.revisbali.business_suite.plugins.module_utils.probe imp
     ProbeError,
     Stopwatch,
     mismatches,
+    require_positive,
+    require_text,
 )
 
 # django-redis's cache.incr runs EXISTS then INCRBY in one Lua script: a user without EVAL
@@ -53,10 +55,8 @@ def parse_version(value, field="min_version"):
 
 def validate(params):
     """Assertion parameters, parsed; raises InputError before anything connects."""
-    if not params["ttl"] > 0:
-        raise InputError("ttl", "must be greater than 0 seconds, got %s" % params["ttl"])
-    if not params["key_prefix"]:
-        raise InputError("key_prefix", "must not be empty")
+    require_positive(params, ("ttl",))
+    require_text(params, ("key_prefix",))
     return dict(
         policy=params.get("expect_maxmemory_policy"),
         min_free=None if params.get("min_free_memory") is None else parse_size(params["min_free_memory"]),
