@@ -106,6 +106,10 @@ def test_worker_is_woken_through_the_release_broker(stack):
     else:
         assert sandbox.redis_numsub(sandbox.read_env()["PGQUEUE_CHANNEL"]) >= 1
         assert sandbox.listener_sessions() == 0, "the Redis broker must not LISTEN in PostgreSQL"
+    assert_jobs_woken_at_once(stack)
+
+
+def assert_jobs_woken_at_once(stack: Release) -> None:
     started = time.monotonic()
     ids = sandbox.enqueue("bench.record", [{"seq": seq} for seq in range(3)])
     records = sandbox.wait_for_bench_records(ids, timeout=10)
@@ -135,6 +139,8 @@ def test_stopping_the_worker_drains_the_job_in_flight(stack):
         assert not sandbox.query("SELECT id FROM pgqueuer WHERE id = %s", [job]), "the job must not stay picked"
     finally:
         sandbox.up(stack.name)
+    # Healthy again must mean subscribed again (not a heartbeat left by the stopped process).
+    assert_jobs_woken_at_once(stack)
 
 
 def test_up_again_recreates_nothing(stack):

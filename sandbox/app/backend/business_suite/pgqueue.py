@@ -13,6 +13,8 @@ import logging
 import os
 from contextlib import asynccontextmanager
 
+from business_suite.healthcheck import HEARTBEAT
+
 log = logging.getLogger(__name__)
 
 
@@ -74,6 +76,8 @@ async def ensure_schema(connection) -> None:
 
 @asynccontextmanager
 async def factory():
+    # A heartbeat left by this container's previous run must not pass the healthcheck for this one.
+    HEARTBEAT.unlink(missing_ok=True)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "business_suite.settings")
     import django
 
