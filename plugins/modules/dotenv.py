@@ -63,7 +63,9 @@ options:
     elements: str
     default: []
   header:
-    description: A comment line written once above keys appended at the end of the file.
+    description:
+      - A comment line written once above keys appended at the end of the file.
+      - With O(src) it is only used to show that line unmasked in the diff.
     type: str
   mode:
     description: File mode enforced on the result.
