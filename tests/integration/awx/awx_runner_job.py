@@ -82,7 +82,15 @@ def run_job(private_data_dir: Path, template: dict, **launch) -> ansible_runner.
     return ansible_runner.run(**prepare_job(private_data_dir, template, **launch))
 
 
-def job_output(runner: ansible_runner.Runner) -> tuple[str, str]:
-    """What a job shows its users: its stdout, and every job event AWX would store."""
-    events = sorted(Path(runner.config.artifact_dir).glob("job_events/*.json"))
-    return runner.stdout.read(), "".join(path.read_text() for path in events)
+def places_showing(runner: ansible_runner.Runner, values: list[str]) -> list[str]:
+    """Where a finished job shows any of `values`: its stdout, or the task of each job event AWX would
+    store and show in its UI. Names the places, never the values."""
+    values = [value for value in values if value]
+    artifacts = Path(runner.config.artifact_dir)
+    places = ["stdout"] if any(value in (artifacts / "stdout").read_text() for value in values) else []
+    for path in sorted(artifacts.glob("job_events/*.json")):
+        text = path.read_text()
+        if any(value in text for value in values):
+            event = json.loads(text)
+            places.append(f"{event['event']}: {event.get('event_data', {}).get('task', '')}")
+    return places
