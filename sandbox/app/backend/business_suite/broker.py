@@ -218,12 +218,6 @@ class BrokerDriver(Driver):
                 )
                 await asyncio.sleep(min(failures, 5))  # subscribe() then drops what is left
 
-    async def _close_transport(self) -> None:
-        try:
-            await self._transport.close()
-        except Exception:
-            log.debug("closing %s raised", self._transport.description, exc_info=True)
-
     async def __aenter__(self) -> BrokerDriver:
         # PgQueuer.run enters the driver from two managers: only the last exit stops the reader.
         self._entered += 1
@@ -234,7 +228,10 @@ class BrokerDriver(Driver):
         self._entered -= 1
         if self._entered == 0 and self._reader is not None:
             await cancel_and_wait(self._reader)
-            await self._close_transport()
+            try:
+                await self._transport.close()
+            except Exception:
+                log.debug("closing %s raised", self._transport.description, exc_info=True)
             self._reader = None
             self._subscribed.clear()
             self._callbacks.clear()
