@@ -19,6 +19,8 @@ export SANDBOX_DIR ?= /srv/business_suite
 
 PYTEST := $(BIN)/pytest
 PYTEST_FLAGS ?= -ra
+# One sandbox stack fits on the engine (fixed container names): everything that uses it takes this lock.
+LOCK := flock $(or $(SANDBOX_LOCK),/tmp/bs-sandbox.lock)
 
 .PHONY: help venv host-packages engine images sandbox-up sandbox-down demo \
         lint sanity unit integration molecule faults bench bench-smoke build test clean
@@ -44,13 +46,13 @@ images: engine venv ## build every sandbox image locally (no registry pull); ski
 	sandbox/images/build.sh
 
 sandbox-up: images ## bring up the pre-cutover (memcached) stack in $(SANDBOX_DIR)
-	sandbox/up.sh
+	$(LOCK) sandbox/up.sh
 
 sandbox-down: ## remove the sandbox stack, its volumes and $(SANDBOX_DIR)
-	sandbox/down.sh
+	$(LOCK) sandbox/down.sh
 
 demo: sandbox-up ## sandbox up on memcached, run the rollout, print the cutover report
-	ansible-playbook playbooks/rollout.yml -i inventories/sandbox
+	$(LOCK) ansible-playbook playbooks/rollout.yml -i inventories/sandbox
 	@cat "$$(readlink -f $(SANDBOX_DIR)/.cutover/reports/latest.txt)"
 
 lint: venv ## yamllint, ruff and ansible-lint (production profile)
@@ -66,19 +68,19 @@ unit: venv ## unit tests (no servers)
 	$(PYTEST) $(PYTEST_FLAGS) tests/unit
 
 integration: venv images ## integration tests against real Redis/PostgreSQL/memcached and the sandbox stack
-	$(PYTEST) $(PYTEST_FLAGS) tests/integration
+	$(LOCK) $(PYTEST) $(PYTEST_FLAGS) tests/integration
 
 molecule: venv images ## molecule scenarios on the real engine
-	tests/molecule/run.sh
+	$(LOCK) tests/molecule/run.sh
 
 faults: venv images ## fault-injection suite against the sandbox
-	$(PYTEST) $(PYTEST_FLAGS) tests/faults
+	$(LOCK) $(PYTEST) $(PYTEST_FLAGS) tests/faults
 
 bench: venv images ## cutover benchmark: collection rollout vs the seed runbook (BENCH_RUNS=N)
-	$(BIN)/python bench/cutover.py --runs $${BENCH_RUNS:-3}
+	$(LOCK) $(BIN)/python bench/cutover.py --runs $${BENCH_RUNS:-3}
 
 bench-smoke: venv images ## one short benchmark run to prove the harness works (no timing assertions)
-	$(BIN)/python bench/cutover.py --runs 1 --short
+	$(LOCK) $(BIN)/python bench/cutover.py --runs 1 --short
 
 build: venv ## build the collection tarball and install it into a scratch path
 	tests/build/run.sh
