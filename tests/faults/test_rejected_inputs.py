@@ -1,0 +1,87 @@
+"""Bad inputs: each must stop the rollout with a message naming the problem before anything on the host
+changes (same containers with the same start times, byte-identical files, no snapshot, no secret shown)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.faults import host, playbook
+from tests.lib import sandbox
+
+pytestmark = pytest.mark.sandbox
+
+MISSING_DIR = "/srv/business_suite-does-not-exist"
+# name: (inventory overrides, a pattern the error message must match)
+BAD_VARS = {
+    "REDIS_URL not a URL": ({"redis_cutover_redis_url": "bs-redis:6379"}, r"REDIS_URL must look like redis://"),
+    "REDIS_URL port 99999": (
+        {"redis_cutover_redis_url": "redis://bs-redis:99999/1"},
+        r"REDIS_URL .*port between 1 and 65535",
+    ),
+    "Redis port 0": ({"redis_cutover_redis_port": 0}, r"redis_cutover_redis_port must be between 1 and 65535, got 0\b"),
+    "Redis port 70000": (
+        {"redis_cutover_redis_port": 70000},
+        r"redis_cutover_redis_port must be between 1 and 65535, got 70000",
+    ),
+    "missing project dir": (
+        {"redis_cutover_project_dir": MISSING_DIR},
+        re.escape(MISSING_DIR) + r" must be a directory",
+    ),
+    "compose file invalid": (
+        {"redis_cutover_frontend_port": "127.0.0.1:4000:notaport"},
+        r"compose file fails `docker compose config`",
+    ),
+}
+# name: (a line put into the middle of .env, next to secrets; the pattern the error message must match)
+BAD_ENV_LINES = {
+    ".env line not KEY=VALUE": (b"this line is not an assignment\n", r"line \d+ is not KEY=VALUE"),
+    ".env quote never closed": (
+        b'UNCLOSED="starts a value and never ends\n',
+        r"line \d+ opens a quoted value that is never closed",
+    ),
+}
+
+
+def check_rejected(row, before: host.Snapshot, result: playbook.Run, pattern: str) -> None:
+    after = host.take()
+    row.seconds = result.seconds
+    changes = before.changes_to(after)
+    row.outcome = "rejected before change" if result.rc and not changes else f"rc {result.rc}, changed: {changes}"
+    assert result.rc, f"the rollout accepted the bad input: {result}"
+    assert re.search(pattern, result.failure), f"the error does not name the problem ({pattern}): {result}"
+    live_steps = [task for task in result.tasks if task.startswith(("Snapshot |", "Converge |"))]
+    assert not live_steps, f"the run went past preflight to {live_steps[0]!r}: {result}"
+    assert not changes, f"the rejected run changed the host: {changes}"
+
+
+@pytest.mark.parametrize("case", BAD_VARS)
+def test_bad_variable_is_rejected(memcached_host, row, tmp_path, case):
+    overrides, pattern = BAD_VARS[case]
+    row.fault, row.injected = case, ", ".join(f"{key}={value}" for key, value in overrides.items())
+    result = playbook.run("rollout", overrides, verbose=1, log=tmp_path / "run.log")
+    result.assert_no_secrets(playbook.secrets())
+    check_rejected(row, memcached_host, result, pattern)
+    assert not host.problems(host.MEMCACHED, memcached_host)
+
+
+@pytest.mark.parametrize("case", BAD_ENV_LINES)
+def test_malformed_env_is_rejected(memcached_host, row, tmp_path, case):
+    line, pattern = BAD_ENV_LINES[case]
+    row.fault, row.injected = case, f"{line.decode().strip()!r} added to .env, between secrets"
+    env_path = sandbox.SANDBOX_DIR / ".env"
+    secrets = playbook.secrets()
+    original = memcached_host.files[".env"]
+    lines = original.splitlines(keepends=True)
+    middle = len(lines) // 2
+    env_path.write_bytes(b"".join([*lines[:middle], line, *lines[middle:]]))  # in place: same inode and mode
+    try:
+        broken = host.take()
+        result = playbook.run("rollout", verbose=1, log=tmp_path / "run.log")
+        result.assert_no_secrets(secrets)
+        check_rejected(row, broken, result, pattern)
+    finally:
+        env_path.write_bytes(original)
+    assert host.read(".env") == original
+    assert not host.problems(host.MEMCACHED, memcached_host)
