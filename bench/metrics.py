@@ -1,0 +1,220 @@
+"""What a cutover cost, from the raw observations of one run, and the summary over many runs.
+
+Pure functions (no I/O), so they can be tested without a stack. Times are Unix seconds.
+"""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+METHODS = ("seed", "collection")
+METHOD_TITLES = {"seed": "seed runbook", "collection": "collection rollout"}
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: str
+    unit: str = ""
+    digits: int = 0
+    ratio: bool = (
+        True  # False where the two methods' figures are not comparable (e.g. counts over windows of different length)
+    )
+
+
+# The rows of the table, in order. Each run's "metrics" dict holds these keys.
+METRICS = (
+    Metric("worker_gap_s", "worker gap: longest pause between job completions", "s", 2),
+    Metric("job_wait_max_s", "longest wait of a job (POST sent -> processed)", "s", 2),
+    Metric("api_outage_s", "longest stretch without a successful cache round trip", "s", 2),
+    Metric("jobs_enqueued", "jobs enqueued (POST /api/jobs answered 201)", ratio=False),
+    Metric("jobs_lost", "jobs lost (enqueued, never processed)", ratio=False),
+    Metric("jobs_duplicated", "jobs processed twice (same seq)", ratio=False),
+    Metric("enqueue_failed", "job POSTs not accepted (any error)"),
+    Metric("http_non2xx", "HTTP non-2xx responses (both clients)"),
+    Metric("http_5xx", "of which 5xx"),
+    Metric("http_conn_errors", "connection errors (refused, reset, unreachable)"),
+    Metric("http_timeouts", "timeouts"),
+    Metric("db_restarted", "PostgreSQL restarted (1 = yes)", ratio=False),
+    Metric("wall_s", "wall time of the method", "s", 1),
+    Metric("rerun_s", "idempotent re-run (second rollout)", "s", 1, ratio=False),
+)
+
+
+def longest_gap(times: Iterable[float], start: float, end: float) -> float:
+    """The longest interval in [start, end] without an event; the window's edges count as events,
+    so a stretch with nothing at all (or nothing since some point) is measured too."""
+    points = sorted(t for t in times if start <= t <= end)
+    edges = [start, *points, end]
+    return max(b - a for a, b in itertools.pairwise(edges))
+
+
+def job_accounting(acked: dict[int, float], processed: Sequence[tuple[int, float]]) -> dict:
+    """acked: seq -> time its POST was sent, for every POST answered 201.
+    processed: (seq, processed_at) per bench_job_record row.
+
+    Lost = acknowledged but never processed; duplicated = processed more than once; unacknowledged =
+    processed although its POST failed (a timeout after the server had committed it)."""
+    counts = Counter(seq for seq, _ in processed)
+    first_done: dict[int, float] = {}
+    for seq, at in processed:
+        first_done[seq] = min(at, first_done.get(seq, at))
+    waits = [first_done[seq] - sent for seq, sent in acked.items() if seq in first_done]
+    return {
+        "jobs_enqueued": len(acked),
+        "jobs_processed": len(counts),
+        "jobs_lost": len(set(acked) - set(counts)),
+        "lost_seqs": sorted(set(acked) - set(counts))[:50],
+        "jobs_duplicated": sum(1 for n in counts.values() if n > 1),
+        "duplicated_seqs": sorted(seq for seq, n in counts.items() if n > 1)[:50],
+        "processed_unacknowledged": len(set(counts) - set(acked)),
+        "job_wait_max_s": max(waits, default=0.0),
+    }
+
+
+def http_counts(outcomes: Iterable[dict]) -> dict:
+    """Outcomes are dicts with "kind" (ok | http | error | timeout) and "status" (or None)."""
+    outcomes = list(outcomes)
+    statuses = [o["status"] for o in outcomes if o["kind"] == "http"]
+    return {
+        "requests": len(outcomes),
+        "ok": sum(o["kind"] == "ok" for o in outcomes),
+        "http_non2xx": len(statuses),
+        "http_5xx": sum(500 <= s < 600 for s in statuses),
+        "http_conn_errors": sum(o["kind"] == "error" for o in outcomes),
+        "http_timeouts": sum(o["kind"] == "timeout" for o in outcomes),
+        "statuses": dict(sorted(Counter(str(s) for s in statuses).items())),
+    }
+
+
+def spread(values: Sequence[float]) -> dict | None:
+    """Median, min and max of the values that were measured (None entries are skipped)."""
+    values = [v for v in values if v is not None]
+    if not values:
+        return None
+    return {"median": statistics.median(values), "min": min(values), "max": max(values), "n": len(values)}
+
+
+def ratio(collection: dict | None, seed: dict | None) -> float | None:
+    """collection median / seed median; None when either is missing or the seed's is 0."""
+    if not collection or not seed or not seed["median"]:
+        return None
+    return collection["median"] / seed["median"]
+
+
+def summarize(runs: Sequence[dict]) -> dict:
+    """Per metric: each method's spread over the successful runs, and the collection/seed ratio."""
+    summary = {}
+    for metric in METRICS:
+        by_method = {
+            method: spread([r["metrics"].get(metric.key) for r in runs if r["method"] == method and r["ok"]])
+            for method in METHODS
+        }
+        comparable = ratio(by_method["collection"], by_method["seed"]) if metric.ratio else None
+        summary[metric.key] = {**by_method, "ratio": comparable}
+    return summary
+
+
+def targets(summary: dict) -> list[dict]:
+    """The collection's targets, each with the figure it is judged on and whether it is met (None: not measured)."""
+
+    def median(key: str, method: str = "collection") -> float | None:
+        return (summary[key][method] or {}).get("median")
+
+    def worst(key: str) -> float | None:
+        return (summary[key]["collection"] or {}).get("max")
+
+    def check(name: str, value: float | None, limit: float, shown: str) -> dict:
+        return {"target": name, "value": value, "shown": shown, "met": None if value is None else value <= limit}
+
+    gap_ratio = summary["worker_gap_s"]["ratio"]
+    wall_ratio = summary["wall_s"]["ratio"]
+    gap = median("worker_gap_s")
+    rerun = median("rerun_s")
+    lost, errors = worst("jobs_lost"), worst("http_5xx")
+    return [
+        check("worker gap <= 0.5x the seed's", gap_ratio, 0.5, _fmt(gap_ratio, 2, "x")),
+        check("worker gap <= 3 s", gap, 3.0, _fmt(gap, 2, " s")),
+        check("rollout wall time <= 1.5x the seed's", wall_ratio, 1.5, _fmt(wall_ratio, 2, "x")),
+        check("0 lost jobs (every run)", lost, 0, _fmt(lost, 0)),
+        check("0 HTTP 5xx (every run)", errors, 0, _fmt(errors, 0)),
+        check("idempotent re-run <= 15 s", rerun, 15.0, _fmt(rerun, 1, " s")),
+    ]
+
+
+def _fmt(value: float | None, digits: int, unit: str = "") -> str:
+    return "-" if value is None else f"{value:.{digits}f}{unit}"
+
+
+def _cell(stats: dict | None, metric: Metric) -> str:
+    if stats is None:
+        return "-"
+    median = _fmt(stats["median"], metric.digits)
+    if stats["n"] == 1 or stats["min"] == stats["max"]:
+        return median
+    return f"{median} ({_fmt(stats['min'], metric.digits)}-{_fmt(stats['max'], metric.digits)})"
+
+
+def _lists(values: list[list[str] | None]) -> str:
+    """The distinct lists the runs gave, e.g. "bs-core, bs-worker" or "none (2 runs); db (1 run)"."""
+    counts = Counter(", ".join(v) if v else "none" for v in values if v is not None)
+    if len(counts) <= 1:
+        return next(iter(counts), "-")
+    return "; ".join(f"{text} ({n} run{'s' * (n > 1)})" for text, n in counts.most_common())
+
+
+def _setting(result: dict) -> list[str]:
+    """One paragraph: where and under which load the figures were measured."""
+    machine, settings = result.get("machine"), result.get("settings")
+    if not machine or not settings:
+        return []
+    dirty = machine["uncommitted_changes"]
+    return [
+        f"Measured {result['started']} on {machine['cpus']} cores, {machine['ram_gib']} GiB RAM, kernel "
+        f"{machine['kernel']}, Docker engine {machine['docker_server']} (client {machine['docker_client']}, "
+        f"storage driver {machine['storage_driver']}), compose {machine['compose']}, {machine['ansible_core']}; "
+        f"collection at {machine['git_commit']}{' with uncommitted changes' if dirty else ''}. "
+        f"Load: {settings['job_rate']:g} jobs/s and {settings['http_rate']:g} cache round trips/s, from "
+        f"{settings['warmup_s']:g} s before each method to {settings['settle_s']:g} s after it returned; "
+        f"{settings['runs']} run(s) of each method{', short' if settings['short'] else ''}.",
+        "",
+    ]
+
+
+def markdown(result: dict) -> str:
+    """The figures of a benchmark result (as cutover.py writes it) as markdown tables."""
+    summary = result["summary"]
+    runs = {m: sum(r["method"] == m and r["ok"] for r in result["runs"]) for m in METHODS}
+    lines = [
+        *_setting(result),
+        f"| metric | {METHOD_TITLES['seed']} (n={runs['seed']}) | "
+        f"{METHOD_TITLES['collection']} (n={runs['collection']}) | collection / seed |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for metric in METRICS:
+        row = summary[metric.key]
+        label = f"{metric.label} ({metric.unit})" if metric.unit else metric.label
+        lines.append(
+            f"| {label} | {_cell(row['seed'], metric)} | {_cell(row['collection'], metric)} | "
+            f"{_fmt(row['ratio'], 2, 'x')} |"
+        )
+    lines += ["", "| target | measured | met |", "| --- | ---: | :---: |"]
+    for target in targets(summary):
+        met = {True: "yes", False: "**no**", None: "not measured"}[target["met"]]
+        lines.append(f"| {target['target']} | {target['shown']} | {met} |")
+    lines += ["", "| after the method | " + " | ".join(METHOD_TITLES[m] for m in METHODS) + " |", "| --- | --- | --- |"]
+    for key, label in (
+        ("restarted", "containers the method replaced or restarted"),
+        ("compose_drift", "containers a plain `docker compose up -d` would still recreate"),
+    ):
+        cells = [_lists([r.get(key) for r in result["runs"] if r["method"] == m and r["ok"]]) for m in METHODS]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    failed = [r for r in result["runs"] if not r["ok"]]
+    if failed:
+        lines += ["", "Runs that failed (left out of the figures):", ""]
+        lines += [f"- run {r['run']} ({METHOD_TITLES[r['method']]}): {r['error']}" for r in failed]
+    return "\n".join(lines) + "\n"
