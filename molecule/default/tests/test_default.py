@@ -1,0 +1,106 @@
+"""After the rollout and an idempotent second run: the host is on Redis, its .env carries the runbook's keys
+and nothing else changed, the worker consumes through Redis, nothing was restarted, the snapshot is private."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.lib import sandbox
+
+REDIS_KEYS = {
+    "REDIS_URL": "redis://bs-redis:6379/1",
+    "REDIS_HOST": "bs-redis",
+    "REDIS_PORT": "6379",
+    "PGQUEUE_CHANNEL": "0",
+    "CACHE_KEY_PREFIX": "revisbali",
+}
+STATE_DIR = sandbox.SANDBOX_DIR / ".cutover"
+
+
+def env_key(line: str) -> str | None:
+    name, sep, _value = line.partition("=")
+    return name.strip() if sep and not line.lstrip().startswith("#") else None
+
+
+def test_bs_redis_is_running_and_healthy():
+    state = sandbox.container("bs-redis")
+    assert (state.status, state.health) == ("running", "healthy")
+
+
+def test_no_memcached_container_is_left(host):
+    assert host.docker.get_containers(name="^memcached$") == []
+
+
+def test_env_has_the_redis_keys_and_no_memcached_key():
+    env = sandbox.read_env()
+    assert {key: env.get(key) for key in REDIS_KEYS} == REDIS_KEYS
+    assert "MEMCACHED_LOCATION" not in env
+
+
+def test_env_keeps_every_other_line_in_order(before):
+    before_lines = before[".env"].decode().splitlines()
+    after_lines = (sandbox.SANDBOX_DIR / ".env").read_text().splitlines()
+    added = [line for line in after_lines if env_key(line) in REDIS_KEYS or line not in before_lines]
+    assert [line for line in after_lines if line not in added] == [
+        line for line in before_lines if env_key(line) != "MEMCACHED_LOCATION"
+    ]
+    # The five keys, and at most the role's one comment line above them.
+    assert sorted(filter(None, map(env_key, added))) == sorted(REDIS_KEYS)
+    assert len(added) <= len(REDIS_KEYS) + 1
+
+
+def test_env_is_private(host):
+    assert host.file(str(sandbox.SANDBOX_DIR / ".env")).mode == 0o600
+
+
+def test_bs_core_caches_in_redis(core_cache_backend):
+    assert core_cache_backend == "django_redis.cache.RedisCache"
+
+
+def test_worker_subscribes_to_the_redis_channel():
+    assert sandbox.redis_numsub(REDIS_KEYS["PGQUEUE_CHANNEL"]) >= 1
+
+
+def test_worker_processes_a_new_job(process_new_job):
+    assert process_new_job()
+
+
+def test_idempotent_run_restarted_nothing(state_dir):
+    # containers.txt: "/name id started_at" per container, recorded once, right after the first converge.
+    recorded = {}
+    for line in (state_dir / "containers.txt").read_text().splitlines():
+        name, container_id, started_at = line.split()
+        recorded[name.lstrip("/")] = (container_id, started_at)
+    assert recorded, "the converge recorded no container"
+    now = {}
+    for name in recorded:
+        state = sandbox.container(name)
+        now[name] = (state.id, state.started_at)
+    assert now == recorded
+    label = "label=com.docker.compose.project=business_suite"
+    running = sandbox.run(["docker", "ps", "--quiet", "--no-trunc", "--filter", label]).stdout.split()
+    assert sorted(running) == sorted(container_id for container_id, _started_at in recorded.values())
+
+
+def test_snapshot_is_private(host):
+    snapshots = host.file(str(STATE_DIR / "snapshots"))
+    assert (snapshots.is_directory, snapshots.mode) == (True, 0o700)
+    assert snapshots.listdir(), "no snapshot was taken"
+    for name in snapshots.listdir():
+        snapshot = host.file(f"{snapshots.path}/{name}")
+        assert snapshot.mode == 0o700, name
+        assert {"env", "docker-compose.yml", "manifest.json"} <= set(snapshot.listdir()), name
+        for file in snapshot.listdir():
+            assert host.file(f"{snapshot.path}/{file}").mode == 0o600, f"{name}/{file}"
+
+
+@pytest.mark.parametrize("name", ["latest.json", "latest.txt"])
+def test_report_exists(host, name):
+    assert host.file(str(STATE_DIR / "reports" / name)).exists
+
+
+def test_report_names_the_rollout():
+    report = json.loads((STATE_DIR / "reports/latest.json").read_text())
+    assert (report["flow"], report["outcome"]) == ("rollout", "cut over to Redis")
