@@ -119,19 +119,24 @@ class Scenario:
         return result
 
     def finish(self, release: host.Release, *, rerun_allowed: bool = False) -> None:
-        """The host is fully on `release`, every job ran, older rows and the database container are untouched."""
+        """The host is fully on `release`, every job ran, older rows and the database container are untouched.
+        Every check runs, and the failure lists all that went wrong."""
         self.feeder.stop()
-        self.note_outcome()
-        found = host.problems(release, self.baseline)
-        assert not found, f"the host is not fully on {release.name}: {found}"
-        db_before, db_now = self.baseline.containers["postgres-srv"], host.find("postgres-srv")
-        assert db_now == db_before, "postgres-srv was recreated or restarted"
-        outcome = jobs.check(self.feeder, self.rows_before, rerun_allowed=rerun_allowed)
-        self.row.notes.append(outcome.summary())
+        assessment = self.note_outcome()
+        failures = [f"not fully on {release.name}: {assessment[release.name]}"] if assessment[release.name] else []
+        if host.find("postgres-srv") != self.baseline.containers["postgres-srv"]:
+            failures.append("postgres-srv was recreated or restarted")
+        try:
+            self.row.notes.append(jobs.check(self.feeder, self.rows_before, rerun_allowed=rerun_allowed).summary())
+        except AssertionError as error:
+            failures.append(f"jobs: {error}")
+        assert not failures, "\n".join(failures)
 
-    def note_outcome(self) -> None:
-        where = host.on(self.baseline)
+    def note_outcome(self) -> dict[str, list[str]]:
+        assessment = host.assess(self.baseline)
+        where = host.verdict(assessment)
         self.row.outcome = {"memcached": "restored to memcached", "redis": "completed on Redis"}.get(where, where)
+        return assessment
 
     def note_leftovers(self) -> None:
         """Staging directories (each holds a copy of .env) that the runs left in /tmp, removed after noting."""

@@ -194,10 +194,14 @@ def _broker(release: Release, _baseline: Snapshot | None) -> list[str]:
     return found
 
 
-def on(baseline: Snapshot | None = None) -> str:
+def assess(baseline: Snapshot | None = None) -> dict[str, list[str]]:
+    """problems() for both releases: {"redis": [...], "memcached": [...]}."""
+    return {release.name: problems(release, baseline) for release in (REDIS, MEMCACHED)}
+
+
+def verdict(assessment: dict[str, list[str]]) -> str:
     """'redis', 'memcached', or 'a mix: <reasons>' (the reasons of whichever release is closer)."""
-    reasons = {release.name: problems(release, baseline) for release in (REDIS, MEMCACHED)}
-    for name, found in reasons.items():
+    for name, found in assessment.items():
         if not found:
             return name
-    return "a mix: " + "; ".join(min(reasons.values(), key=len))
+    return "a mix: " + "; ".join(min(assessment.values(), key=len))

@@ -17,12 +17,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.integration.modules.ansible_run import ansible_env
 from tests.lib import sandbox
 from tests.lib.sandbox import REPO, SANDBOX_DIR
 
 # `TASK [revisbali.business_suite.redis_cutover : Converge | Put the staged .env in place ...] ***`
 BANNER = re.compile(r"^TASK \[(?:[^\]:]+ : )?(?P<name>.*)\] \*+")
 RECAP = "PLAY RECAP"
+JSON_OUTPUT = ("ANSIBLE_STDOUT_CALLBACK", "ANSIBLE_CALLBACKS_ENABLED")
 # Every fault run keeps the role's waits short (its own timeouts, not ours).
 SHORT_TIMEOUTS = {
     "redis_cutover_wait_timeout": 60,
@@ -66,15 +68,13 @@ def secrets() -> dict[str, str]:
 
 
 def environment() -> dict[str, str]:
-    env = dict(os.environ)
+    """The module tests' Ansible environment (checkout as collection path, the venv first on PATH), with the
+    operator's default output instead of their JSON callback."""
+    env = {key: value for key, value in ansible_env().items() if key not in JSON_OUTPUT}
     env.update(
-        ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
-        ANSIBLE_COLLECTIONS_PATH=str(REPO / "collections"),
-        ANSIBLE_NOCOLOR="1",
         ANSIBLE_FORCE_COLOR="0",
         PYTHONUNBUFFERED="1",  # banners must arrive as they are printed, or the kill lands late
         SANDBOX_DIR=str(SANDBOX_DIR),
-        PATH=f"{REPO / '.venv/bin'}:{env.get('PATH', '')}",
     )
     return env
 

@@ -49,9 +49,15 @@ def schedule_id(schedule: list[tuple[str, str]]) -> str:
 
 @pytest.mark.parametrize("schedule", SCHEDULES, ids=[schedule_id(s) for s in SCHEDULES])
 def test_rerun_after_kills_completes_on_redis(scenario, schedule):
-    phases = [phase for phase, _ in schedule]
-    scenario.row.fault = f"killed after {phases[0]}" if len(phases) == 1 else "killed after each phase"
-    scenario.row.injected = f"SIGKILL after {', '.join(phases)} (each run after a kill), then a rerun"
+    if len(schedule) == 1:
+        scenario.row.fault, scenario.row.injected = (
+            f"killed after {schedule[0][0]}",
+            f"SIGKILL after '{schedule[0][1]}'",
+        )
+    else:
+        scenario.row.fault = "killed after each phase"
+        scenario.row.injected = f"SIGKILL after each of {len(schedule)} phases in turn (see notes)"
+    scenario.row.injected += ", then a rerun"
     for phase, last_task in schedule:
         killed = scenario.run(kill_after=last_task)
         assert killed.killed_after, f"'{last_task}' never ran; the last tasks were {killed.tasks[-8:]}: {killed}"

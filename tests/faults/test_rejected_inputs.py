@@ -44,7 +44,7 @@ BAD_ENV_LINES = {
 }
 
 
-def check_rejected(row, before: host.Snapshot, result: playbook.Run, pattern: str) -> None:
+def check_rejected(row, before: host.Snapshot, result: playbook.Run, pattern: str, secrets: dict[str, str]) -> None:
     after = host.take()
     row.seconds = result.seconds
     changes = before.changes_to(after)
@@ -54,6 +54,7 @@ def check_rejected(row, before: host.Snapshot, result: playbook.Run, pattern: st
     live_steps = [task for task in result.tasks if task.startswith(("Snapshot |", "Converge |"))]
     assert not live_steps, f"the run went past preflight to {live_steps[0]!r}: {result}"
     assert not changes, f"the rejected run changed the host: {changes}"
+    result.assert_no_secrets(secrets)
 
 
 @pytest.mark.parametrize("case", BAD_VARS)
@@ -61,8 +62,7 @@ def test_bad_variable_is_rejected(memcached_host, row, tmp_path, case):
     overrides, pattern = BAD_VARS[case]
     row.fault, row.injected = case, ", ".join(f"{key}={value}" for key, value in overrides.items())
     result = playbook.run("rollout", overrides, verbose=1, log=tmp_path / "run.log")
-    result.assert_no_secrets(playbook.secrets())
-    check_rejected(row, memcached_host, result, pattern)
+    check_rejected(row, memcached_host, result, pattern, playbook.secrets())
     assert not host.problems(host.MEMCACHED, memcached_host)
 
 
@@ -79,8 +79,7 @@ def test_malformed_env_is_rejected(memcached_host, row, tmp_path, case):
     try:
         broken = host.take()
         result = playbook.run("rollout", verbose=1, log=tmp_path / "run.log")
-        result.assert_no_secrets(secrets)
-        check_rejected(row, broken, result, pattern)
+        check_rejected(row, broken, result, pattern, secrets)
     finally:
         env_path.write_bytes(original)
     assert host.read(".env") == original
