@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
 import platform
@@ -117,9 +118,13 @@ def one_run(
                 execute = lambda: stack.rollout(logs / f"run{index}-collection.log")  # noqa: E731
             outcome, window = under_load(execute, profile, args)
         run.update(outcome=outcome, window=window, restarted=stack.restarted(containers, stack.containers()))
+        # Seconds from the method's start, so a pause can be lined up with what the engine did.
+        run["events"] = [e | {"t": round(e["t"] - window["method_start"], 2)} for e in window.pop("events")]
         run["metrics"] = measure(window, profile) | {
             "wall_s": outcome["wall_s"],
             "db_restarted": int("postgres-srv" in run["restarted"]),
+            "core_down_s": metrics.downtime(run["events"], "bs-core"),
+            "worker_down_s": metrics.downtime(run["events"], "bs-worker"),
         }
         if outcome["error"]:
             raise RuntimeError(outcome["error"])
@@ -142,9 +147,14 @@ def collection_extras(run: dict, render: Render | None, env_before: str, profile
     the same files as before, note its own report, time an idempotent re-run, drop its rollback tags."""
     rendered = Render(env_before, *stack.live_files().values())
     render = render or rendered
-    run["same_files_as_render"] = stack.rekey(render.env, render.env_from, env_before) == rendered.env and (
-        render.compose == rendered.compose
-    )
+    expected_env = stack.rekey(render.env, render.env_from, env_before)
+    run["same_files_as_render"] = {"env": expected_env == rendered.env, "compose": render.compose == rendered.compose}
+    # Where they differ: the compose file in full (it holds no secret), the .env by line and key only.
+    compose_diff = difflib.unified_diff(render.compose.splitlines(), rendered.compose.splitlines(), lineterm="")
+    run["render_differences"] = {
+        "compose": list(compose_diff)[:80],
+        "env": stack.env_differences(expected_env, rendered.env),
+    }
     run["role_report"] = stack.role_report()
     if profile.rerun:
         run["rerun"] = rerun(rerun_log)
@@ -165,6 +175,7 @@ def seed_files(render: Render, current_env: str, scratch: Path) -> tuple[Path, P
 def under_load(execute, profile: Profile, args: argparse.Namespace) -> tuple[dict, dict]:
     """Start the load, run `execute` after the warm-up, keep the load on for the settle time, then drain."""
     load = Load(sandbox.container_ip("bs-core"), args.job_rate, args.http_rate)
+    events = stack.ContainerEvents()
     load.start()
     try:
         time.sleep(profile.warmup_s)
@@ -174,6 +185,7 @@ def under_load(execute, profile: Profile, args: argparse.Namespace) -> tuple[dic
         time.sleep(profile.settle_s)
     finally:
         load.stop()
+        recorded = events.stop()
     window = {
         "load_start": load.started,
         "method_start": started,
@@ -182,6 +194,7 @@ def under_load(execute, profile: Profile, args: argparse.Namespace) -> tuple[dic
         "acknowledged": load.acknowledged(),
         "producer": load.producer.outcomes,
         "reader": load.reader.outcomes,
+        "events": recorded,
     }
     return outcome, window
 

@@ -31,6 +31,8 @@ METRICS = (
     Metric("worker_gap_s", "worker gap: longest pause between job completions", "s", 2),
     Metric("job_wait_max_s", "longest wait of a job (POST sent -> processed)", "s", 2),
     Metric("api_outage_s", "longest stretch without a successful cache round trip", "s", 2),
+    Metric("core_down_s", "bs-core container down (old one died -> new one started)", "s", 2),
+    Metric("worker_down_s", "bs-worker container down (old one died -> new one started)", "s", 2),
     Metric("jobs_enqueued", "jobs enqueued (POST /api/jobs answered 201)", ratio=False),
     Metric("jobs_lost", "jobs lost (enqueued, never processed)", ratio=False),
     Metric("jobs_duplicated", "jobs processed twice (same seq)", ratio=False),
@@ -51,6 +53,17 @@ def longest_gap(times: Iterable[float], start: float, end: float) -> float:
     points = sorted(t for t in times if start <= t <= end)
     edges = [start, *points, end]
     return max(b - a for a, b in itertools.pairwise(edges))
+
+
+def downtime(events: Iterable[dict], container: str) -> float:
+    """The longest time `container` was not running: from a "die" event to the next "start" (0 if never)."""
+    longest, died = 0.0, None
+    for event in sorted((e for e in events if e["container"] == container), key=lambda e: e["t"]):
+        if event["action"] == "die" and died is None:
+            died = event["t"]
+        elif event["action"] == "start" and died is not None:
+            longest, died = max(longest, event["t"] - died), None
+    return longest
 
 
 def job_accounting(acked: dict[int, float], processed: Sequence[tuple[int, float]]) -> dict:
@@ -88,7 +101,15 @@ def http_counts(outcomes: Iterable[dict]) -> dict:
         "http_conn_errors": sum(o["kind"] == "error" for o in outcomes),
         "http_timeouts": sum(o["kind"] == "timeout" for o in outcomes),
         "statuses": dict(sorted(Counter(str(s) for s in statuses).items())),
+        # What the failures said, most frequent first: enough to tell a cache error from a database one.
+        "errors": Counter(_said(o) for o in outcomes if o["kind"] != "ok").most_common(5),
     }
+
+
+def _said(outcome: dict) -> str:
+    body = outcome.get("body")
+    text = body.get("error", body) if isinstance(body, dict) else body
+    return f"{outcome['kind']} {outcome['status'] or ''}: {str(text)[:120]}".replace("  ", " ")
 
 
 def spread(values: Sequence[float]) -> dict | None:

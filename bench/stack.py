@@ -6,6 +6,7 @@ takes it again. Builds on tests/lib/sandbox.py for the stack itself.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -25,6 +26,8 @@ FAILED_RE = re.compile(r"ROLLOUT FAILED at [^\n]*")
 DRY_RUN_CHANGE_RE = re.compile(r"DRY-RUN MODE -\s+Container (\S+)\s+(?:Recreate|Create)$", re.MULTILINE)
 # The service containers a cutover touches or must leave alone (bs-alloy sits behind a profile).
 CONTAINERS = ("postgres-srv", "memcached", "bs-redis", "bs-core", "bs-frontend", "bs-worker")
+LIFECYCLE = ("create", "start", "kill", "die", "destroy")
+EVENT_FORMAT = "{{.TimeNano}} {{.Action}} {{.Actor.Attributes.name}}"
 
 
 def tool_env() -> dict[str, str]:
@@ -93,25 +96,32 @@ def live_files() -> dict[str, str]:
 def rekey(rendered: str, rendered_from: str, current: str) -> str:
     """The .env `rendered` was made from the .env `rendered_from`; return what it would be for `current`.
 
-    Every fresh stack has new random secrets. Entries whose line differs between the two source files
-    (the secrets) take the current stack's line; the role's own keys stay as rendered. An entry the
+    Every fresh stack is written from one template with new random values (secrets, and a comment that
+    holds one too), so the two source files match entry for entry. Entries that differ between them take
+    the current stack's text; everything else, the role's own keys above all, stays as rendered. A key the
     rendering changed *and* the stacks differ in cannot be carried over and raises ValueError."""
-    before, now = (_entries(text) for text in (rendered_from, current))
-    if before.keys() != now.keys():
-        raise ValueError("the two stacks' .env files do not have the same keys")
+    before, now = dotenv.parse(rendered_from), dotenv.parse(current)
+    if [e.key for e in before] != [e.key for e in now]:
+        raise ValueError("the two stacks' .env files do not have the same entries")
+    carried = {old.raw: new.raw for old, new in zip(before, now, strict=True) if old.raw != new.raw}
+    changed_keys = {old.key: old.raw for old, new in zip(before, now, strict=True) if old.key and old.raw != new.raw}
     lines = []
     for entry in dotenv.parse(rendered):
-        if entry.key is not None and before.get(entry.key) != now.get(entry.key):
-            if entry.raw != before[entry.key]:
-                raise ValueError(f"{entry.key} differs between the stacks and was changed by the rendering")
-            lines.append(now[entry.key])
-        else:
-            lines.append(entry.raw)
+        if entry.key in changed_keys and entry.raw != changed_keys[entry.key]:
+            raise ValueError(f"{entry.key} differs between the stacks and was changed by the rendering")
+        lines.append(carried.get(entry.raw, entry.raw))
     return "".join(lines)
 
 
-def _entries(text: str) -> dict[str, str]:
-    return {entry.key: entry.raw for entry in dotenv.parse(text) if entry.key is not None}
+def env_differences(expected: str, actual: str) -> list[str]:
+    """Lines where two .env texts differ, named by line number and key only (values are secrets)."""
+    pairs = itertools.zip_longest(expected.splitlines(), actual.splitlines(), fillvalue="")
+    return [
+        f"line {n}: {match.group(1) if match else '(comment or blank)'}"
+        for n, (a, b) in enumerate(pairs, 1)
+        if a != b
+        for match in [dotenv.KEY_RE.match(a or b)]
+    ]
 
 
 def containers() -> dict[str, dict]:
@@ -156,6 +166,32 @@ def end_state() -> dict:
         "worker_subscribers": sandbox.redis_numsub(env.get("PGQUEUE_CHANNEL", "")),
         "env_keys": sorted(env),
     }
+
+
+class ContainerEvents:
+    """Records the engine's lifecycle events of the sandbox containers while it runs (the engine's own
+    history is too short: healthchecks fill it within a minute), to see where a pause came from."""
+
+    def __init__(self) -> None:
+        filters = [f"--filter=event={action}" for action in LIFECYCLE]
+        self._process = subprocess.Popen(
+            ["docker", "events", "--filter=type=container", *filters, "--format", EVENT_FORMAT],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+
+    def stop(self) -> list[dict]:
+        """Stop recording; the events as {"t": unix time, "container": name, "action": ...}."""
+        self._process.terminate()
+        output, _ = self._process.communicate(timeout=10)
+        events = []
+        for line in output.splitlines():
+            nanos, action, name = line.split(" ", 2)
+            name = name.split("_")[-1]  # a recreated container is created as <id>_<name>, then renamed
+            if name in CONTAINERS:
+                events.append({"t": int(nanos) / 1e9, "container": name, "action": action})
+        return events
 
 
 def processed_jobs() -> list[tuple[int, float]]:

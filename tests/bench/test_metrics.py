@@ -107,3 +107,31 @@ def test_markdown_lists_what_each_method_restarted_and_left_drifting():
     text = metrics.markdown({"runs": runs, "summary": metrics.summarize(runs)})
     assert "| containers the method replaced or restarted | bs-core, postgres-srv | bs-core |" in text
     assert "would still recreate | none | postgres-srv (1 run); none (1 run) |" in text
+
+
+def test_downtime_runs_from_a_container_dying_to_its_successor_starting():
+    events = [
+        {"t": 1.0, "container": "bs-core", "action": "kill"},
+        {"t": 1.2, "container": "bs-core", "action": "die"},
+        {"t": 1.3, "container": "bs-core", "action": "destroy"},
+        {"t": 2.0, "container": "bs-worker", "action": "die"},
+        {"t": 3.0, "container": "bs-core", "action": "create"},
+        {"t": 4.7, "container": "bs-core", "action": "start"},
+        {"t": 9.0, "container": "bs-worker", "action": "start"},
+    ]
+    assert metrics.downtime(events, "bs-core") == pytest.approx(3.5)
+    assert metrics.downtime(events, "bs-worker") == pytest.approx(7.0)
+    assert metrics.downtime(events, "postgres-srv") == 0.0
+
+
+def test_http_counts_keep_what_the_failures_said():
+    outcomes = [
+        {"kind": "http", "status": 503, "body": {"backend": "x", "error": "ConnectionRefusedError: refused"}},
+        {"kind": "http", "status": 503, "body": {"backend": "x", "error": "ConnectionRefusedError: refused"}},
+        {"kind": "timeout", "status": None, "body": "timed out"},
+        {"kind": "ok", "status": 200, "body": {"value": 2}},
+    ]
+    assert metrics.http_counts(outcomes)["errors"] == [
+        ("http 503: ConnectionRefusedError: refused", 2),
+        ("timeout : timed out", 1),
+    ]

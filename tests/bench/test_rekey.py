@@ -30,5 +30,20 @@ def test_a_key_both_rendered_and_different_between_stacks_is_refused():
 
 
 def test_stacks_with_different_keys_are_refused():
-    with pytest.raises(ValueError, match="same keys"):
+    with pytest.raises(ValueError, match="same entries"):
         rekey(RENDERED, BEFORE, CURRENT + "EXTRA=1\n")
+
+
+def test_env_differences_name_lines_and_keys_never_values():
+    from bench.stack import env_differences
+
+    differences = env_differences(CURRENT, CURRENT.replace("yyy", "zzz").replace("# settings", "# other"))
+    assert differences == ["line 1: (comment or blank)", "line 3: DB_PASS"]
+    assert "zzz" not in " ".join(differences)
+
+
+def test_a_comment_that_differs_between_the_stacks_is_carried_over_too():
+    before, current = "# made with aaa\n" + BEFORE, "# made with xxx\n" + CURRENT
+    assert rekey("# made with aaa\n" + RENDERED, before, current).startswith(
+        '# made with xxx\n# settings\nSECRET_KEY="xxx"\n'
+    )
