@@ -24,18 +24,28 @@ class Release:
     name: str  # "memcached" or "redis"
     cache: str  # the cache server's container
     gone: str  # the other release's cache server, which must not exist
-    app_image_var: str  # its key in sandbox/images/images.env
+    image_vars: dict[str, str]  # container -> its image's key in sandbox/images/images.env
     backend: str
 
-    @property
-    def app_image(self) -> str:
-        return sandbox.images()[self.app_image_var]
+    def images(self) -> dict[str, str]:
+        names = sandbox.images()
+        return {container: names[var] for container, var in self.image_vars.items()}
 
 
 MEMCACHED = Release(
-    "memcached", "memcached", "bs-redis", "APP_MEMCACHED_IMAGE", "django.core.cache.backends.memcached.PyMemcacheCache"
+    "memcached",
+    "memcached",
+    "bs-redis",
+    {"memcached": "MEMCACHED_IMAGE", "bs-core": "APP_MEMCACHED_IMAGE", "bs-worker": "APP_MEMCACHED_IMAGE"},
+    "django.core.cache.backends.memcached.PyMemcacheCache",
 )
-REDIS = Release("redis", "bs-redis", "memcached", "APP_REDIS_IMAGE", "django_redis.cache.RedisCache")
+REDIS = Release(
+    "redis",
+    "bs-redis",
+    "memcached",
+    {"bs-redis": "REDIS_IMAGE", "bs-core": "APP_REDIS_IMAGE", "bs-worker": "APP_REDIS_IMAGE"},
+    "django_redis.cache.RedisCache",
+)
 
 
 @dataclass(frozen=True)
@@ -108,7 +118,7 @@ def problems(release: Release, baseline: Snapshot | None = None) -> list[str]:
 
 def _containers(release: Release, _baseline: Snapshot | None) -> list[str]:
     found = []
-    images = {"bs-core": release.app_image, "bs-worker": release.app_image}
+    images = release.images()
     for name in ("postgres-srv", release.cache, "bs-core", "bs-frontend", "bs-worker"):
         image = images.get(name)
         container = find(name)
@@ -118,9 +128,17 @@ def _containers(release: Release, _baseline: Snapshot | None) -> list[str]:
             found.append(f"{name} is {container.status}/{container.health}")
         elif image and container.image != image:
             found.append(f"{name} runs {container.image}, not {image}")
+        elif image and image_id(name, "container") != image_id(image, "image"):
+            found.append(f"{name} runs another image than the one tagged {image} now")
     if find(release.gone) is not None:
         found.append(f"{release.gone} still exists")
     return found
+
+
+def image_id(name: str, kind: str) -> str:
+    """The image id a container runs (kind "container") or a tag points at (kind "image")."""
+    template = "{{.Image}}" if kind == "container" else "{{.Id}}"
+    return sandbox.run(["docker", "inspect", "--type", kind, "-f", template, name]).stdout.strip()
 
 
 def _files(release: Release, baseline: Snapshot | None) -> list[str]:

@@ -39,7 +39,7 @@ def mid_cutover_state(baseline: host.Snapshot) -> str:
     running = [name for name in ("memcached", "bs-redis") if now.containers[name]]
     files = "memcached" if now.files == baseline.files else ("redis" if b"REDIS_URL=" in now.files[".env"] else "other")
     core = now.containers["bs-core"]
-    release = "none" if core is None else ("redis" if core.image == host.REDIS.app_image else "memcached")
+    release = "none" if core is None else ("redis" if core.image == host.REDIS.images()["bs-core"] else "memcached")
     return f"running {'+'.join(running) or 'no cache server'}, files {files}, bs-core {release}"
 
 
