@@ -39,6 +39,22 @@ def queued_jobs(state_dir: Path) -> list[int]:
 
 
 @pytest.fixture(scope="session")
+def runbook_keys() -> Callable[[str], dict[str, str]]:
+    """The runbook's five .env keys for apps reaching Redis at `host` (bs-redis in a container, else localhost)."""
+
+    def keys(host: str) -> dict[str, str]:
+        return {
+            "REDIS_URL": f"redis://{host}:6379/1",
+            "REDIS_HOST": host,
+            "REDIS_PORT": "6379",
+            "PGQUEUE_CHANNEL": "0",
+            "CACHE_KEY_PREFIX": "revisbali",
+        }
+
+    return keys
+
+
+@pytest.fixture(scope="session")
 def core_cache_backend() -> str:
     """The Django cache backend bs-core runs with, read inside the container."""
     return sandbox.exec_in("bs-core", "python", "-c", CACHE_BACKEND).stdout.strip()

@@ -9,13 +9,6 @@ import pytest
 
 from tests.lib import sandbox
 
-REDIS_KEYS = {
-    "REDIS_URL": "redis://bs-redis:6379/1",
-    "REDIS_HOST": "bs-redis",
-    "REDIS_PORT": "6379",
-    "PGQUEUE_CHANNEL": "0",
-    "CACHE_KEY_PREFIX": "revisbali",
-}
 STATE_DIR = sandbox.SANDBOX_DIR / ".cutover"
 
 
@@ -33,22 +26,27 @@ def test_no_memcached_container_is_left(host):
     assert host.docker.get_containers(name="^memcached$") == []
 
 
-def test_env_has_the_redis_keys_and_no_memcached_key():
+@pytest.fixture(scope="module")
+def redis_keys(runbook_keys) -> dict[str, str]:
+    return runbook_keys("bs-redis")
+
+
+def test_env_has_the_redis_keys_and_no_memcached_key(redis_keys):
     env = sandbox.read_env()
-    assert {key: env.get(key) for key in REDIS_KEYS} == REDIS_KEYS
+    assert {key: env.get(key) for key in redis_keys} == redis_keys
     assert "MEMCACHED_LOCATION" not in env
 
 
-def test_env_keeps_every_other_line_in_order(before):
+def test_env_keeps_every_other_line_in_order(before, redis_keys):
     before_lines = before[".env"].decode().splitlines()
     after_lines = (sandbox.SANDBOX_DIR / ".env").read_text().splitlines()
-    added = [line for line in after_lines if env_key(line) in REDIS_KEYS or line not in before_lines]
+    added = [line for line in after_lines if env_key(line) in redis_keys or line not in before_lines]
     assert [line for line in after_lines if line not in added] == [
         line for line in before_lines if env_key(line) != "MEMCACHED_LOCATION"
     ]
     # The five keys, and at most the role's one comment line above them.
-    assert sorted(filter(None, map(env_key, added))) == sorted(REDIS_KEYS)
-    assert len(added) <= len(REDIS_KEYS) + 1
+    assert sorted(filter(None, map(env_key, added))) == sorted(redis_keys)
+    assert len(added) <= len(redis_keys) + 1
 
 
 def test_env_is_private(host):
@@ -59,8 +57,8 @@ def test_bs_core_caches_in_redis(core_cache_backend):
     assert core_cache_backend == "django_redis.cache.RedisCache"
 
 
-def test_worker_subscribes_to_the_redis_channel():
-    assert sandbox.redis_numsub(REDIS_KEYS["PGQUEUE_CHANNEL"]) >= 1
+def test_worker_subscribes_to_the_redis_channel(redis_keys):
+    assert sandbox.redis_numsub(redis_keys["PGQUEUE_CHANNEL"]) >= 1
 
 
 def test_worker_processes_a_new_job(process_new_job):

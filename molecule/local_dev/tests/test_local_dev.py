@@ -22,13 +22,6 @@ SERVICES = {
     "bs-grafana": "bs-grafana",
     "bs-alloy": "bs-alloy",
 }
-HOST_RUN_KEYS = {
-    "REDIS_URL": "redis://localhost:6379/1",
-    "REDIS_HOST": "localhost",
-    "REDIS_PORT": "6379",
-    "PGQUEUE_CHANNEL": "0",
-    "CACHE_KEY_PREFIX": "revisbali",
-}
 DEVELOPER_KEYS = {
     "DB_NAME": "business_suite",
     "DB_USER": "revisbali",
@@ -75,9 +68,10 @@ def test_redis_round_trip_from_the_host():
         client.delete(key)
 
 
-def test_env_has_the_host_run_values_and_keeps_the_developers_keys(host):
+def test_env_has_the_host_run_values_and_keeps_the_developers_keys(host, runbook_keys):
     env = sandbox.read_env(PROJECT_DIR / ".env")
-    assert {key: env.get(key) for key in HOST_RUN_KEYS} == HOST_RUN_KEYS
+    host_run_keys = runbook_keys("localhost")
+    assert {key: env.get(key) for key in host_run_keys} == host_run_keys
     assert {key: env.get(key) for key in DEVELOPER_KEYS} == DEVELOPER_KEYS
     assert env["DB_PASS"] and env["SECRET_KEY"]
     assert host.file(str(PROJECT_DIR / ".env")).mode == 0o600
