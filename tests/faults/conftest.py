@@ -102,7 +102,7 @@ class Scenario:
 
     baseline: host.Snapshot
     row: Row
-    secrets: dict[str, str]  # value -> key name, from the .env before the run
+    secrets: playbook.Secrets  # from the .env before the run
     feeder: jobs.Feeder
     rows_before: list[dict]
     staging_before: set

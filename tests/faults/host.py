@@ -5,7 +5,7 @@ the list of reasons a host is not fully on one release (containers, images, file
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -53,7 +53,7 @@ class Snapshot:
     """Container identities, the project's files and the role's snapshots at one moment."""
 
     containers: dict[str, sandbox.Container | None]
-    files: dict[str, bytes]
+    files: dict[str, bytes] = field(repr=False)  # .env holds secrets: never in a report
     modes: dict[str, int]
     snapshots: frozenset[str]
 

@@ -36,7 +36,7 @@ SHORT_TIMEOUTS = {
 @dataclass
 class Run:
     argv: list[str]
-    output: str  # stdout and stderr, interleaved as printed
+    output: str = field(repr=False)  # stdout and stderr, interleaved as printed (a leaked secret stays out of reports)
     seconds: float
     rc: int | None  # None when killed
     killed_after: str | None = None  # the task that had finished when the kill was sent
@@ -54,17 +54,25 @@ class Run:
     def started(self, prefix: str) -> bool:
         return any(name.startswith(prefix) for name in self.tasks)
 
-    def assert_no_secrets(self, secrets: dict[str, str]) -> None:
+    def assert_no_secrets(self, secrets: Secrets) -> None:
         """No value of `secrets` (value -> key name) appears in the output; the failure names keys, not values."""
         leaked = sorted({key for value, key in secrets.items() if value in self.output})
         assert not leaked, f"the output of {self} shows the value of {leaked}"
 
 
-def secrets() -> dict[str, str]:
-    """The secret values of the project's .env now (value -> key name), as the collection defines a secret."""
+class Secrets(dict):
+    """Secret values of .env (value -> key name); its repr shows only the key names, so a failing test's
+    report never prints a value."""
+
+    def __repr__(self) -> str:
+        return f"<secret values of {sorted(self.values())}>"
+
+
+def secrets() -> Secrets:
+    """The secret values of the project's .env now, as the collection defines a secret."""
     env = sandbox.read_env()
     values = set(sandbox.secret_values(env))
-    return {value: key for key, value in env.items() if value in values}
+    return Secrets({value: key for key, value in env.items() if value in values})
 
 
 def environment() -> dict[str, str]:

@@ -45,7 +45,7 @@ BAD_ENV_LINES = {
 }
 
 
-def check_rejected(row, before: host.Snapshot, result: playbook.Run, pattern: str, secrets: dict[str, str]) -> None:
+def check_rejected(row, before: host.Snapshot, result: playbook.Run, pattern: str, secrets: playbook.Secrets) -> None:
     after = host.take()
     row.seconds = result.seconds
     changes = before.changes_to(after)
@@ -83,5 +83,6 @@ def test_malformed_env_is_rejected(memcached_host, row, tmp_path, case):
         check_rejected(row, broken, result, pattern, secrets)
     finally:
         env_path.write_bytes(original)
-    assert host.read(".env") == original
+    restored = host.read(".env") == original  # compared outside assert: a failure must not print .env
+    assert restored, ".env was not put back as it was"
     assert not host.problems(host.MEMCACHED, memcached_host)
