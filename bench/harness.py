@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import functools
 import json
 import os
 import platform
@@ -13,6 +14,7 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -113,9 +115,9 @@ def one_run(
                 if render is None:
                     raise RuntimeError("no rendered Redis release: no collection rollout has succeeded yet")
                 files = seed_files(render, before[".env"], Path(scratch))
-                execute = lambda: stack.seed_runbook(*files, logs / f"run{index}-seed.log")  # noqa: E731
+                execute = functools.partial(stack.seed_runbook, *files, logs / f"run{index}-seed.log")
             else:
-                execute = lambda: stack.rollout(logs / f"run{index}-collection.log")  # noqa: E731
+                execute = functools.partial(stack.rollout, logs / f"run{index}-collection.log")
             outcome, window = under_load(execute, profile, args)
         run.update(outcome=outcome, window=window, restarted=stack.restarted(containers, stack.containers()))
         # Seconds from the method's start, so a pause can be lined up with what the engine did.
@@ -172,7 +174,7 @@ def seed_files(render: Render, current_env: str, scratch: Path) -> tuple[Path, P
     return new_env, new_compose
 
 
-def under_load(execute, profile: Profile, args: argparse.Namespace) -> tuple[dict, dict]:
+def under_load(execute: Callable[[], dict], profile: Profile, args: argparse.Namespace) -> tuple[dict, dict]:
     """Start the load, run `execute` after the warm-up, keep the load on for the settle time, then drain."""
     load = Load(sandbox.container_ip("bs-core"), args.job_rate, args.http_rate)
     events = stack.ContainerEvents()
