@@ -124,7 +124,7 @@ def check(feeder: Feeder, rows_before: list[dict], *, rerun_allowed: bool) -> Ou
     sandbox.wait_for_bench_records(ids, timeout=PROCESS_WITHIN)
     rows = sandbox.query("SELECT job_id, seq FROM bench_job_record WHERE seq >= %s", [min(feeder.jobs)])
     runs = Counter(row["job_id"] for row in rows)
-    jobs_per_seq = Counter(seq for seq, _ in {(row["seq"], row["job_id"]) for row in rows})
+    jobs_per_seq = Counter(seq for seq, _job_id in {(row["seq"], row["job_id"]) for row in rows})
     rerun = sorted(job_id for job_id, n in runs.items() if n > 1)
     doubled = sorted(seq for seq, n in jobs_per_seq.items() if n > 1)
     assert set(jobs_per_seq) <= set(feeder.jobs), (

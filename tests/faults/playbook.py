@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -109,7 +110,7 @@ def run(
         text=True,
         start_new_session=True,  # its own process group, so one killpg reaches every child
     )
-    kill = lambda: os.killpg(process.pid, signal.SIGKILL)  # noqa: E731 - also the watchdog's callback
+    kill = functools.partial(os.killpg, process.pid, signal.SIGKILL)  # also the watchdog's callback
     watchdog = threading.Timer(timeout, kill)
     watchdog.start()
     lines, tasks, killed_after, armed = [], [], None, False
