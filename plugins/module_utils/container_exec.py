@@ -29,7 +29,7 @@ def exec_in_container(docker_host, name, argv, environment=None, workdir=None, t
     ``timeout`` bounds every engine call, the exec included. A container that is missing
     or not running is a ``container`` failure, reported before anything runs in it.
     """
-    errors = deps.docker.errors
+    errors = deps.docker_errors
     try:
         client = deps.docker.DockerClient(base_url=docker_host, timeout=timeout, version="auto")
     except errors.DockerException as e:
