@@ -64,8 +64,8 @@ lint: venv ## yamllint, ruff and ansible-lint (production profile)
 sanity: venv host-packages ## ansible-test sanity on the collection
 	tests/sanity/run.sh
 
-unit: venv ## unit tests (no servers)
-	$(PYTEST) $(PYTEST_FLAGS) tests/unit
+unit: venv ## unit tests (no servers): the plugins and the benchmarks' pure parts
+	$(PYTEST) $(PYTEST_FLAGS) tests/unit tests/bench
 
 integration: venv images ## integration tests against real Redis/PostgreSQL/memcached and the sandbox stack
 	$(LOCK) $(PYTEST) $(PYTEST_FLAGS) tests/integration
@@ -76,11 +76,13 @@ molecule: venv images ## molecule scenarios on the real engine
 faults: venv images ## fault-injection suite against the sandbox
 	$(LOCK) $(PYTEST) $(PYTEST_FLAGS) tests/faults
 
-bench: venv images ## cutover benchmark: collection rollout vs the seed runbook (BENCH_RUNS=N)
+bench: venv images ## benchmarks: collection rollout vs the seed runbook (BENCH_RUNS=N), module call cost
 	$(LOCK) $(BIN)/python bench/cutover.py --runs $${BENCH_RUNS:-3}
+	$(LOCK) $(BIN)/python bench/module_calls.py --runs 5
 
-bench-smoke: venv images ## one short benchmark run to prove the harness works (no timing assertions)
+bench-smoke: venv images ## one short run of each benchmark to prove the harnesses work (no timing assertions)
 	$(LOCK) $(BIN)/python bench/cutover.py --runs 1 --short
+	$(LOCK) $(BIN)/python bench/module_calls.py --runs 1 --releases redis
 
 build: venv ## build the collection tarball and install it into a scratch path
 	tests/build/run.sh

@@ -130,6 +130,22 @@ def enqueue(entrypoint: str, payloads: list[dict]) -> list[int]:
     return body["ids"]
 
 
+def probe_params(broker: str = "postgres", **extra) -> dict:
+    """pgqueuer_probe's arguments for the stack's database and `broker`, as the role passes them."""
+    env = read_env()
+    params = dict(
+        db_host=container_ip("postgres-srv"),
+        db_port=int(env["DB_PORT"]),
+        db_name=env["DB_NAME"],
+        db_user=env["DB_USER"],
+        db_password=env["DB_PASS"],
+        **extra,
+    )
+    if broker == "redis":
+        params.update(broker="redis", channel=env["PGQUEUE_CHANNEL"], redis=dict(host=container_ip("bs-redis"), db=1))
+    return params
+
+
 def pg_connect():
     """psycopg connection (autocommit) to the stack's PostgreSQL with the .env credentials."""
     import psycopg

