@@ -131,7 +131,7 @@ def one_run(
         if outcome["error"]:
             raise RuntimeError(outcome["error"])
         run["end_state"] = stack.end_state()
-        run["compose_drift"] = stack.drift()
+        run["compose_drift"] = sandbox.drift()
         check_end_state(run["end_state"])
         if method == "collection":
             render = collection_extras(run, render, before[".env"], profile, logs / f"run{index}-collection-rerun.log")

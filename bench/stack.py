@@ -23,7 +23,6 @@ SEED_SCRIPT = REPO / "bench/seed_runbook.sh"
 RECAP_RE = re.compile(r"^\S+\s*:\s*ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.MULTILINE)
 SEED_STEP_RE = re.compile(r"^seed: step (\d) done \+([\d.]+) s$", re.MULTILINE)
 FAILED_RE = re.compile(r"ROLLOUT FAILED at [^\n]*")
-DRY_RUN_CHANGE_RE = re.compile(r"DRY-RUN MODE -\s+Container (\S+)\s+(?:Recreate|Create)$", re.MULTILINE)
 # The service containers a cutover touches or must leave alone (bs-alloy sits behind a profile).
 CONTAINERS = ("postgres-srv", "memcached", "bs-redis", "bs-core", "bs-frontend", "bs-worker")
 LIFECYCLE = ("create", "start", "kill", "die", "destroy")
@@ -147,13 +146,6 @@ def restarted(before: dict[str, dict], after: dict[str, dict]) -> list[str]:
         if name in after
         and (before[name]["id"], before[name]["started"]) != (after[name]["id"], after[name]["started"])
     )
-
-
-def drift() -> list[str]:
-    """Containers that do not match the compose file on disk: the next plain `docker compose up -d`
-    (a deploy, a reboot script) would create or recreate them. Asks compose itself (--dry-run)."""
-    result = sandbox.compose("--dry-run", "up", "-d")
-    return sorted(set(DRY_RUN_CHANGE_RE.findall(result.stdout + result.stderr)))
 
 
 def end_state() -> dict:

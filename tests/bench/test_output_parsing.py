@@ -1,6 +1,7 @@
 """What the harness reads from the methods' output (bench/stack.py)."""
 
 from bench import stack
+from tests.lib import sandbox
 
 ROLLOUT_TAIL = """
 PLAY RECAP *********************************************************************
@@ -33,4 +34,4 @@ def test_seed_steps_are_read_with_their_times():
 
 
 def test_a_dry_run_names_the_containers_compose_would_create_or_recreate():
-    assert stack.DRY_RUN_CHANGE_RE.findall(DRY_RUN) == ["postgres-srv", "bs-alloy"]
+    assert sandbox.DRY_RUN_CHANGE_RE.findall(DRY_RUN) == ["postgres-srv", "bs-alloy"]

@@ -93,13 +93,16 @@ def run(
     extra_vars: dict | None = None,
     *,
     verbose: int = 0,
+    check: bool = False,
     kill_after: str | None = None,
     log: Path | None = None,
     timeout: float = 900,
 ) -> Run:
-    """ansible-playbook playbooks/<playbook>.yml -i inventories/sandbox -e <extra_vars>; output also in `log`."""
+    """ansible-playbook playbooks/<playbook>.yml -i inventories/sandbox -e <extra_vars> [--check --diff];
+    output also in `log`."""
     argv = ["ansible-playbook", f"playbooks/{playbook}.yml", "-i", "inventories/sandbox"]
     argv += ["-e", json.dumps({**SHORT_TIMEOUTS, **(extra_vars or {})})] + (["-" + "v" * verbose] if verbose else [])
+    argv += ["--check", "--diff"] if check else []
     started = time.monotonic()
     process = subprocess.Popen(
         argv,

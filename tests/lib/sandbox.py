@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import time
 import urllib.error
@@ -27,6 +28,7 @@ REPO = Path(__file__).resolve().parents[2]
 SANDBOX_DIR = Path(os.environ.get("SANDBOX_DIR", "/srv/business_suite"))
 NETWORK = "dockernet"
 LISTEN_QUERY = 'LISTEN "ch_pgqueuer"'  # the SQL broker's listener session, one per worker
+DRY_RUN_CHANGE_RE = re.compile(r"DRY-RUN MODE -\s+Container (\S+)\s+(?:Recreate|Create)$", re.MULTILINE)
 
 
 def images() -> dict[str, str]:
@@ -59,6 +61,13 @@ def run(argv: Sequence[str], *, check: bool = True, timeout: float = 600) -> sub
 def compose(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     """`docker compose ARGS` in the project directory."""
     return run(["docker", "compose", "--project-directory", str(SANDBOX_DIR), *args], check=check)
+
+
+def drift() -> list[str]:
+    """Containers that do not match the compose file on disk: the next plain `docker compose up -d`
+    (a deploy, a reboot script) would create or recreate them. Asks compose itself (--dry-run)."""
+    result = compose("--dry-run", "up", "-d")
+    return sorted(set(DRY_RUN_CHANGE_RE.findall(result.stdout + result.stderr)))
 
 
 def exec_in(container: str, *command: str, check: bool = True) -> subprocess.CompletedProcess[str]:

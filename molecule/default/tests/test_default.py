@@ -102,3 +102,9 @@ def test_report_exists(host, name):
 def test_report_names_the_rollout():
     report = json.loads((STATE_DIR / "reports/latest.json").read_text())
     assert (report["flow"], report["outcome"]) == ("rollout", "cut over to Redis")
+    assert report["db_drift"] == [], "the new file describes the running database differently"
+
+
+def test_the_next_plain_compose_up_recreates_nothing():
+    # The files the rollout left describe what runs, the database included: a later deploy restarts nothing.
+    assert sandbox.drift() == []
