@@ -17,9 +17,9 @@ import pytest
 from tests.faults import host, jobs, playbook
 from tests.lib import sandbox
 
-# Cheapest order: rejected inputs change nothing, failed rollouts restore memcached (the host is reused),
-# killed rollouts end on Redis (each needs a fresh memcached host).
-ORDER = ("test_rejected_inputs", "test_failed_rollouts", "test_killed_rollouts")
+# Cheapest order: rejected inputs and check-mode runs change nothing, failed rollouts restore memcached (the
+# host is reused), killed rollouts end on Redis (each needs a fresh memcached host).
+ORDER = ("test_rejected_inputs", "test_database_drift", "test_failed_rollouts", "test_killed_rollouts")
 ROWS = pytest.StashKey[list]()
 ROW = pytest.StashKey["Row"]()
 
