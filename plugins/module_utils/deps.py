@@ -38,8 +38,16 @@ _PACKAGES = {
         "RequestException": ("requests.exceptions", "RequestException"),
     },
 }
-_ERROR_NAMES = {"REDIS_IMPORT_ERROR": "redis", "PSYCOPG_IMPORT_ERROR": "psycopg", "DOCKER_IMPORT_ERROR": "docker"}
+
+
+def _error_name(package):
+    """The attribute that holds ``package``'s import traceback (None when it imported): REDIS_IMPORT_ERROR, ..."""
+    return package.upper() + "_IMPORT_ERROR"
+
+
+# Attribute of this module -> the package that provides it.
 _OWNER = {attr: package for package, attrs in _PACKAGES.items() for attr in attrs}
+_OWNER.update((_error_name(package), package) for package in _PACKAGES)
 
 
 def _load(package):
@@ -52,13 +60,13 @@ def _load(package):
     except ImportError:
         loaded, error = dict.fromkeys(_PACKAGES[package]), traceback.format_exc()
     globals().update(loaded)
-    globals()[package.upper() + "_IMPORT_ERROR"] = error
+    globals()[_error_name(package)] = error
     return error
 
 
 def __getattr__(name):
     """``deps.redis``, ``deps.PSYCOPG_IMPORT_ERROR``, ...: the library is imported on first access."""
-    package = _OWNER.get(name) or _ERROR_NAMES.get(name)
+    package = _OWNER.get(name)
     if package is None:
         raise AttributeError("module %r has no attribute %r" % (__name__, name))
     _load(package)
@@ -66,7 +74,7 @@ def __getattr__(name):
 
 
 def _import_error(package):
-    name = package.upper() + "_IMPORT_ERROR"
+    name = _error_name(package)
     return globals()[name] if name in globals() else _load(package)
 
 

@@ -37,14 +37,14 @@ MEMCACHED = Release(
     "memcached",
     "bs-redis",
     {"memcached": "MEMCACHED_IMAGE", "bs-core": "APP_MEMCACHED_IMAGE", "bs-worker": "APP_MEMCACHED_IMAGE"},
-    "django.core.cache.backends.memcached.PyMemcacheCache",
+    sandbox.CACHE_BACKENDS["memcached"],
 )
 REDIS = Release(
     "redis",
     "bs-redis",
     "memcached",
     {"bs-redis": "REDIS_IMAGE", "bs-core": "APP_REDIS_IMAGE", "bs-worker": "APP_REDIS_IMAGE"},
-    "django_redis.cache.RedisCache",
+    sandbox.CACHE_BACKENDS["redis"],
 )
 
 

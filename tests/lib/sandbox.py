@@ -28,6 +28,16 @@ REPO = Path(__file__).resolve().parents[2]
 SANDBOX_DIR = Path(os.environ.get("SANDBOX_DIR", "/srv/business_suite"))
 NETWORK = "dockernet"
 LISTEN_QUERY = 'LISTEN "ch_pgqueuer"'  # the SQL broker's listener session, one per worker
+# The Django cache backend each release runs with.
+CACHE_BACKENDS = {
+    "memcached": "django.core.cache.backends.memcached.PyMemcacheCache",
+    "redis": "django_redis.cache.RedisCache",
+}
+# The seed runbook's smoke command, verbatim (`manage.py shell -c` inside bs-core; it prints 2).
+RUNBOOK_SMOKE = (
+    "from django.core.cache import cache; cache.set('redis_smoke', 1, 60); "
+    "cache.incr('redis_smoke'); print(cache.get('redis_smoke'))"
+)
 DRY_RUN_CHANGE_RE = re.compile(r"DRY-RUN MODE -\s+Container (\S+)\s+(?:Recreate|Create)$", re.MULTILINE)
 
 

@@ -16,8 +16,8 @@ from .ansible_run import run_module, run_tasks
 
 pytestmark = pytest.mark.sandbox
 
-REDIS_CACHE = "django_redis.cache.RedisCache"
-MEMCACHED_CACHE = "django.core.cache.backends.memcached.PyMemcacheCache"
+REDIS_CACHE = sandbox.CACHE_BACKENDS["redis"]
+MEMCACHED_CACHE = sandbox.CACHE_BACKENDS["memcached"]
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,7 @@ from tests.lib import sandbox
 
 pytestmark = pytest.mark.sandbox
 
-# The seed runbook's smoke command, verbatim.
-SMOKE = (
-    "from django.core.cache import cache; cache.set('redis_smoke', 1, 60); "
-    "cache.incr('redis_smoke'); print(cache.get('redis_smoke'))"
-)
+SMOKE = sandbox.RUNBOOK_SMOKE
 REDIS_KEYS = {
     "REDIS_URL": "redis://bs-redis:6379/1",
     "REDIS_HOST": "bs-redis",
@@ -46,8 +42,8 @@ class Release:
 
 
 RELEASES = {
-    "memcached": Release("memcached", "django.core.cache.backends.memcached.PyMemcacheCache", "memcached", "bs-redis"),
-    "redis": Release("redis", "django_redis.cache.RedisCache", "bs-redis", "memcached"),
+    "memcached": Release("memcached", sandbox.CACHE_BACKENDS["memcached"], "memcached", "bs-redis"),
+    "redis": Release("redis", sandbox.CACHE_BACKENDS["redis"], "bs-redis", "memcached"),
 }
 
 
