@@ -21,6 +21,18 @@ export DOCKER_BUILDKIT=0 # the classic builder: no buildx plugin needed, talks t
 mkdir -p "$CACHE_DIR"/{rootfs,wheels,contexts,logs}
 started=$SECONDS
 
+# Each storage driver keeps its own image store: images built under another driver are not visible
+# to this one, so the hash labels below find nothing and everything is built again.
+driver=$(docker info --format '{{.Driver}}')
+if [ -z "$(docker image ls -q --filter "label=$LABEL")" ]; then
+  others=$(find "$(docker info --format '{{.DockerRootDir}}')/image" -mindepth 1 -maxdepth 1 -type d \
+    ! -name "$driver" -printf '%f ' 2>/dev/null || true)
+  [ -z "$others" ] || others=" (those built under ${others% } stay in the store of that driver)"
+  log "no sandbox images under storage driver $driver$others: building them"
+else
+  log "storage driver $driver"
+fi
+
 sha() { sha256sum | cut -c1-64; }
 label_of() { docker image inspect -f "{{index .Config.Labels \"$LABEL\"}}" "$1" 2>/dev/null || true; }
 id_of() { docker image inspect -f '{{.Id}}' "$1" 2>/dev/null || true; }
