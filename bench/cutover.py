@@ -9,6 +9,9 @@ the method's wall time and, for the collection, an idempotent re-run. Methods al
     .venv/bin/python bench/cutover.py --runs 1 --short    # make bench-smoke: proves the harness works
     .venv/bin/python bench/cutover.py --markdown build/bench/latest.json   # the tables again, no runs
 
+Results go to build/bench/cutover-<time>.json, with its timeline picture (bench/timeline.py) beside it
+as cutover-<time>.png; --png PATH writes the picture there too.
+
 Run it under the sandbox lock: `flock /tmp/bs-sandbox.lock .venv/bin/python bench/cutover.py ...`.
 """
 

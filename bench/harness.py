@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import metrics, stack
+from bench import metrics, stack, timeline
 from bench.load import Load
 from tests.lib import sandbox
 
@@ -55,6 +55,7 @@ def parse_args(argv: list[str] | None, description: str | None) -> argparse.Name
     parser.add_argument("--job-rate", type=float, default=10.0, help="jobs enqueued per second (default 10)")
     parser.add_argument("--http-rate", type=float, default=10.0, help="cache round trips per second (default 10)")
     parser.add_argument("--markdown", type=Path, metavar="JSON", help="print the tables of an earlier result and exit")
+    parser.add_argument("--png", type=Path, help="write the timeline picture here too (it always goes beside the JSON)")
     args = parser.parse_args(argv)
     if args.runs < 1 or args.job_rate <= 0 or args.http_rate <= 0:
         parser.error("--runs, --job-rate and --http-rate must be positive")
@@ -98,6 +99,7 @@ def main(argv: list[str] | None = None, description: str | None = None) -> int:
     print()
     print(metrics.markdown(result), end="")
     print(f"\nbench: results in {path}, logs in {logs}")
+    draw_timeline(result, [path.with_suffix(".png"), *([args.png] if args.png else [])])
     failed = [r for r in result["runs"] if not r["ok"]]
     return 1 if failed or not result["end_states_agree"] else 0
 
@@ -122,7 +124,8 @@ def one_run(
         run.update(outcome=outcome, window=window, restarted=stack.restarted(containers, stack.containers()))
         # Seconds from the method's start, so a pause can be lined up with what the engine did.
         run["events"] = [e | {"t": round(e["t"] - window["method_start"], 2)} for e in window.pop("events")]
-        run["metrics"] = measure(window, profile) | {
+        figures, run["timeline"] = measure(window, profile)
+        run["metrics"] = figures | {
             "wall_s": outcome["wall_s"],
             "db_restarted": int("postgres-srv" in run["restarted"]),
             "core_down_s": metrics.downtime(run["events"], "bs-core"),
@@ -201,13 +204,14 @@ def under_load(execute: Callable[[], dict], profile: Profile, args: argparse.Nam
     return outcome, window
 
 
-def measure(window: dict, profile: Profile) -> dict:
-    """The run's figures; the raw observations are dropped from the window afterwards (they are large)."""
+def measure(window: dict, profile: Profile) -> tuple[dict, dict]:
+    """The run's figures and its per-second timeline; the raw observations are dropped from the window
+    afterwards (they are large)."""
     acked = window.pop("acknowledged")
     processed = stack.wait_processed(set(acked), profile.drain_s)
     start, end = window["load_start"], window["window_end"]
     producer, reader = window.pop("producer"), window.pop("reader")
-    return {
+    figures = {
         "worker_gap_s": metrics.longest_gap([at for _, at in processed], start, end),
         "api_outage_s": metrics.longest_gap([o["done"] for o in reader if o["kind"] == "ok"], start, end),
         **metrics.job_accounting(acked, processed),
@@ -215,6 +219,7 @@ def measure(window: dict, profile: Profile) -> dict:
         **metrics.http_counts(producer + reader),
         "by_client": {"producer": metrics.http_counts(producer), "reader": metrics.http_counts(reader)},
     }
+    return figures, metrics.timeline(window, processed, {"producer": producer, "reader": reader})
 
 
 def check_end_state(state: dict) -> None:
@@ -265,6 +270,16 @@ def write(result: dict, path: Path | None) -> Path:
     if path.parent.resolve() == OUT_DIR.resolve():
         shutil.copyfile(path, OUT_DIR / "latest.json")
     return path
+
+
+def draw_timeline(result: dict, paths: list[Path]) -> None:
+    """The timeline picture of the results just written; they stay valid if it cannot be drawn."""
+    try:
+        started = time.monotonic()
+        timeline.draw(result, paths)
+        print(f"bench: timeline in {', '.join(map(str, paths))} ({time.monotonic() - started:.1f} s)")
+    except Exception as error:  # no matplotlib, no run with a timeline: `bench/timeline.py JSON` redraws it later
+        print(f"bench: no timeline picture: {type(error).__name__}: {error}")
 
 
 def machine() -> dict:

@@ -6,6 +6,7 @@ Pure functions (no I/O), so they can be tested without a stack. Times are Unix s
 from __future__ import annotations
 
 import itertools
+import math
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -55,15 +56,22 @@ def longest_gap(times: Iterable[float], start: float, end: float) -> float:
     return max(b - a for a, b in itertools.pairwise(edges))
 
 
-def downtime(events: Iterable[dict], container: str) -> float:
-    """The longest time `container` was not running: from a "die" event to the next "start" (0 if never)."""
-    longest, died = 0.0, None
+def down_spans(events: Iterable[dict], container: str) -> list[tuple[float, float | None]]:
+    """When `container` was not running: (its "die", the next "start" or None if it never started again)."""
+    spans: list[tuple[float, float | None]] = []
+    died = None
     for event in sorted((e for e in events if e["container"] == container), key=lambda e: e["t"]):
         if event["action"] == "die" and died is None:
             died = event["t"]
         elif event["action"] == "start" and died is not None:
-            longest, died = max(longest, event["t"] - died), None
-    return longest
+            spans.append((died, event["t"]))
+            died = None
+    return [*spans, (died, None)] if died is not None else spans
+
+
+def downtime(events: Iterable[dict], container: str) -> float:
+    """The longest time `container` was not running: from a "die" event to the next "start" (0 if never)."""
+    return max((end - died for died, end in down_spans(events, container) if end is not None), default=0.0)
 
 
 def job_accounting(acked: dict[int, float], processed: Sequence[tuple[int, float]]) -> dict:
@@ -110,6 +118,48 @@ def _said(outcome: dict) -> str:
     body = outcome.get("body")
     text = body.get("error", body) if isinstance(body, dict) else body
     return f"{outcome['kind']} {outcome['status'] or ''}: {str(text)[:120]}".replace("  ", " ")
+
+
+# The kinds bench/load.py gives each request (see http_counts), in the order the timeline stacks them.
+OUTCOME_KINDS = ("ok", "http", "error", "timeout")
+
+
+def bin_range(start: float, end: float, origin: float, width: float = 1) -> tuple[int, int]:
+    """The bins that cover [start, end]: (index of the first, how many). Bin k is
+    [origin + k * width, origin + (k + 1) * width), so bins line up on `origin` (the method's start)."""
+    first = math.floor((start - origin) / width)
+    return first, max(math.ceil((end - origin) / width) - first, 0)
+
+
+def per_bin(times: Iterable[float], origin: float, first: int, count: int, width: float = 1) -> list[int]:
+    """How many of `times` fall in each of the `count` bins from bin `first`; times outside are left out."""
+    counts = [0] * count
+    for t in times:
+        k = math.floor((t - origin) / width) - first
+        if 0 <= k < count:
+            counts[k] += 1
+    return counts
+
+
+def timeline(window: dict, processed: Sequence[tuple[int, float]], clients: dict[str, list[dict]]) -> dict:
+    """Per 1 s bin from the load's start to its stop, relative to the method's start: job completions
+    (processed_at) and each client's requests by outcome kind (binned by send time, so a bin's requests
+    add up to the client's rate whatever became of them)."""
+    origin, width = window["method_start"], 1
+    first, count = bin_range(window["load_start"], window["window_end"], origin, width)
+
+    def bins(times: Iterable[float]) -> list[int]:
+        return per_bin(times, origin, first, count, width)
+
+    return {
+        "bin_s": width,
+        "start": first * width,
+        "jobs": bins(at for _, at in processed),
+        "http": {
+            name: {kind: bins(o["sent"] for o in outcomes if o["kind"] == kind) for kind in OUTCOME_KINDS}
+            for name, outcomes in clients.items()
+        },
+    }
 
 
 def spread(values: Sequence[float]) -> dict | None:
