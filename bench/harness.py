@@ -54,7 +54,14 @@ def parse_args(argv: list[str] | None, description: str | None) -> argparse.Name
     parser.add_argument("--json", type=Path, help=f"where to write the results (default {OUT_DIR}/cutover-<time>.json)")
     parser.add_argument("--job-rate", type=float, default=10.0, help="jobs enqueued per second (default 10)")
     parser.add_argument("--http-rate", type=float, default=10.0, help="cache round trips per second (default 10)")
-    parser.add_argument("--markdown", type=Path, metavar="JSON", help="print the tables of an earlier result and exit")
+    parser.add_argument(
+        "--markdown",
+        type=Path,
+        nargs="+",
+        metavar="JSON",
+        help="print the tables of an earlier result and exit; of several (one per storage driver, say): one set of "
+        "tables, a column group per result, in the order given",
+    )
     parser.add_argument("--png", type=Path, help="write the timeline picture here too (it always goes beside the JSON)")
     args = parser.parse_args(argv)
     if args.runs < 1 or args.job_rate <= 0 or args.http_rate <= 0:
@@ -72,7 +79,7 @@ def order(runs: int) -> list[str]:
 def main(argv: list[str] | None = None, description: str | None = None) -> int:
     args = parse_args(argv, description)
     if args.markdown:
-        print(metrics.markdown(json.loads(args.markdown.read_text())), end="")
+        print(metrics.markdown(*(json.loads(path.read_text()) for path in args.markdown)), end="")
         return 0
     profile = SHORT if args.short else FULL
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")

@@ -256,36 +256,75 @@ def _setting(result: dict) -> list[str]:
     ]
 
 
-def markdown(result: dict) -> str:
-    """The figures of a benchmark result (as cutover.py writes it) as markdown tables."""
-    summary = result["summary"]
-    runs = {m: sum(r["method"] == m and r["ok"] for r in result["runs"]) for m in METHODS}
-    lines = [
-        *_setting(result),
-        f"| metric | {METHOD_TITLES['seed']} (n={runs['seed']}) | "
-        f"{METHOD_TITLES['collection']} (n={runs['collection']}) | collection / seed |",
-        "| --- | ---: | ---: | ---: |",
+def driver_labels(results: Sequence[dict]) -> list[str]:
+    """Each result's storage driver (from its "machine"), to label its columns; where two results share a
+    driver, the time each started tells them apart."""
+    labels = [(r.get("machine") or {}).get("storage_driver", "?") for r in results]
+    if len(set(labels)) < len(labels):
+        labels = [f"{label} {r.get('started', '?')}" for label, r in zip(labels, results, strict=True)]
+    return labels
+
+
+def _head(name: str, *notes: str) -> str:
+    """A column heading: "name" or "name (note, note)"."""
+    return f"{name} ({', '.join(notes)})" if notes else name
+
+
+def _table(heads: list[str], align: list[str], rows: list[list[str]]) -> list[str]:
+    return [f"| {' | '.join(row)} |" for row in (heads, align, *rows)]
+
+
+def markdown(*results: dict) -> str:
+    """The figures of benchmark results (as cutover.py writes them) as markdown tables. Several results (one
+    per storage driver, say) make one set of tables: a group of columns per result, in the order given,
+    each labelled with its driver."""
+    one = len(results) == 1
+    names = METHOD_TITLES if one else {m: m for m in METHODS}
+    groups = [  # per result: what its headings add (nothing when it is the only one), its successful runs
+        {"note": [] if one else [label], "result": result}
+        | {"ok": {m: [r for r in result["runs"] if r["method"] == m and r["ok"]] for m in METHODS}}
+        for label, result in zip(driver_labels(results), results, strict=True)
     ]
-    for metric in METRICS:
-        row = summary[metric.key]
-        label = f"{metric.label} ({metric.unit})" if metric.unit else metric.label
-        lines.append(
-            f"| {label} | {_cell(row['seed'], metric)} | {_cell(row['collection'], metric)} | "
-            f"{_fmt(row['ratio'], 2, 'x')} |"
+    lines = []
+    for group in groups:
+        setting = _setting(group["result"])
+        lines += [f"**{group['note'][0]}**: {setting[0]}", *setting[1:]] if setting and group["note"] else setting
+
+    heads, rows = ["metric"], [[f"{m.label} ({m.unit})" if m.unit else m.label] for m in METRICS]
+    for group in groups:
+        note, ok, summary = group["note"], group["ok"], group["result"]["summary"]
+        heads += [_head(names[m], *note, f"n={len(ok[m])}") for m in METHODS] + [_head("collection / seed", *note)]
+        for row, metric in zip(rows, METRICS, strict=True):
+            figures = summary[metric.key]
+            row += [_cell(figures["seed"], metric), _cell(figures["collection"], metric)]
+            row.append(_fmt(figures["ratio"], 2, "x"))
+    lines += _table(heads, ["---"] + ["---:"] * 3 * len(groups), rows)
+
+    judged = [targets(group["result"]["summary"]) for group in groups]
+    heads, rows = ["target"], [[target["target"]] for target in judged[0]]
+    met = {True: "yes", False: "**no**", None: "not measured"}
+    for group, its in zip(groups, judged, strict=True):
+        heads += [_head("measured", *group["note"]), _head("met", *group["note"])]
+        for row, target in zip(rows, its, strict=True):
+            row += [target["shown"], met[target["met"]]]
+    lines += ["", *_table(heads, ["---"] + ["---:", ":---:"] * len(groups), rows)]
+
+    heads = ["after the method"] + [_head(names[m], *group["note"]) for group in groups for m in METHODS]
+    rows = [
+        [label] + [_lists([r.get(key) for r in group["ok"][m]]) for group in groups for m in METHODS]
+        for key, label in (
+            ("restarted", "containers the method replaced or restarted"),
+            ("compose_drift", "containers a plain `docker compose up -d` would still recreate"),
         )
-    lines += ["", "| target | measured | met |", "| --- | ---: | :---: |"]
-    for target in targets(summary):
-        met = {True: "yes", False: "**no**", None: "not measured"}[target["met"]]
-        lines.append(f"| {target['target']} | {target['shown']} | {met} |")
-    lines += ["", "| after the method | " + " | ".join(METHOD_TITLES[m] for m in METHODS) + " |", "| --- | --- | --- |"]
-    for key, label in (
-        ("restarted", "containers the method replaced or restarted"),
-        ("compose_drift", "containers a plain `docker compose up -d` would still recreate"),
-    ):
-        cells = [_lists([r.get(key) for r in result["runs"] if r["method"] == m and r["ok"]]) for m in METHODS]
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    failed = [r for r in result["runs"] if not r["ok"]]
+    ]
+    lines += ["", *_table(heads, ["---"] * len(heads), rows)]
+
+    failed = [
+        f"- run {r['run']} ({', '.join([METHOD_TITLES[r['method']], *group['note']])}): {r['error']}"
+        for group in groups
+        for r in group["result"]["runs"]
+        if not r["ok"]
+    ]
     if failed:
-        lines += ["", "Runs that failed (left out of the figures):", ""]
-        lines += [f"- run {r['run']} ({METHOD_TITLES[r['method']]}): {r['error']}" for r in failed]
+        lines += ["", "Runs that failed (left out of the figures):", "", *failed]
     return "\n".join(lines) + "\n"
