@@ -77,7 +77,7 @@ faults: venv images ## fault-injection suite against the sandbox
 	$(LOCK) $(PYTEST) $(PYTEST_FLAGS) tests/faults
 
 bench: venv images ## benchmarks: collection rollout vs the seed runbook (BENCH_RUNS=N), module call cost
-	$(LOCK) $(BIN)/python bench/cutover.py --runs $${BENCH_RUNS:-3}
+	$(LOCK) $(BIN)/python bench/cutover.py --runs $${BENCH_RUNS:-3} --png docs/images/cutover-timeline-{driver}.png
 	$(LOCK) $(BIN)/python bench/module_calls.py --runs 5
 
 bench-smoke: venv images ## one short run of each benchmark to prove the harnesses work (no timing assertions)

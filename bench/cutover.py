@@ -10,7 +10,8 @@ the method's wall time and, for the collection, an idempotent re-run. Methods al
     .venv/bin/python bench/cutover.py --markdown build/bench/latest.json   # the tables again, no runs
 
 Results go to build/bench/cutover-<time>.json, with its timeline picture (bench/timeline.py) beside it
-as cutover-<time>.png; --png PATH writes the picture there too.
+as cutover-<time>.png; --png PATH writes the picture there too ({driver} in PATH: the storage driver;
+make bench refreshes docs/images/cutover-timeline-<driver>.png this way).
 
 Run it under the sandbox lock: `flock /tmp/bs-sandbox.lock .venv/bin/python bench/cutover.py ...`.
 """

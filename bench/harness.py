@@ -62,7 +62,11 @@ def parse_args(argv: list[str] | None, description: str | None) -> argparse.Name
         help="print the tables of an earlier result and exit; of several (one per storage driver, say): one set of "
         "tables, a column group per result, in the order given",
     )
-    parser.add_argument("--png", type=Path, help="write the timeline picture here too (it always goes beside the JSON)")
+    parser.add_argument(
+        "--png",
+        help="write the timeline picture here too (it always goes beside the JSON); {driver} in the path becomes the "
+        "engine's storage driver",
+    )
     args = parser.parse_args(argv)
     if args.runs < 1 or args.job_rate <= 0 or args.http_rate <= 0:
         parser.error("--runs, --job-rate and --http-rate must be positive")
@@ -106,7 +110,8 @@ def main(argv: list[str] | None = None, description: str | None = None) -> int:
     print()
     print(metrics.markdown(result), end="")
     print(f"\nbench: results in {path}, logs in {logs}")
-    draw_timeline(result, [path.with_suffix(".png"), *([args.png] if args.png else [])])
+    extra = [Path(args.png.format(driver=result["machine"]["storage_driver"]))] if args.png else []
+    draw_timeline(result, [path.with_suffix(".png"), *extra])
     failed = [r for r in result["runs"] if not r["ok"]]
     return 1 if failed or not result["end_states_agree"] else 0
 
