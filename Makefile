@@ -67,8 +67,16 @@ sanity: venv host-packages ## ansible-test sanity on the collection
 unit: venv ## unit tests (no servers): the plugins and the benchmarks' pure parts
 	$(PYTEST) $(PYTEST_FLAGS) tests/unit tests/bench
 
-integration: venv images ## integration tests against real Redis/PostgreSQL/memcached and the sandbox stack
-	$(LOCK) $(PYTEST) $(PYTEST_FLAGS) tests/integration
+# The stock PgQueuer worker that tests/integration/modules/test_pgqueuer_probe_stock_worker.py runs: the
+# sandbox's memcached-release libraries (PgQueuer's own psycopg driver), in a venv of their own.
+PGQ_VENV := $(CURDIR)/.cache/venv-pgqueuer
+$(PGQ_VENV)/.installed: sandbox/app/requirements-memcached.txt
+	$(PYTHON) -m venv $(PGQ_VENV)
+	$(PGQ_VENV)/bin/pip install --quiet --disable-pip-version-check -r $<
+	touch $@
+
+integration: venv images $(PGQ_VENV)/.installed ## integration tests against real Redis/PostgreSQL/memcached and the sandbox stack
+	STOCK_PGQUEUER_PYTHON=$(PGQ_VENV)/bin/python $(LOCK) $(PYTEST) $(PYTEST_FLAGS) tests/integration
 
 molecule: venv images ## molecule scenarios on the real engine
 	$(LOCK) tests/molecule/run.sh

@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+from contextlib import contextmanager
 
 from ansible_collections.revisbali.business_suite.plugins.module_utils import deps
 from ansible_collections.revisbali.business_suite.plugins.module_utils.probe import ProbeError
@@ -23,11 +24,13 @@ def _engine_error(docker_host, exc):
     return ProbeError("container", "Docker engine at %s: %s: %s" % (docker_host, type(exc).__name__, exc))
 
 
-def exec_in_container(docker_host, name, argv, environment=None, workdir=None, timeout=30):
-    """Run ``argv`` in container ``name``; returns ``(exit_code, stdout, stderr)`` as text.
+@contextmanager
+def running_container(docker_host, name, timeout=30):
+    """The running container ``name`` (a Docker SDK ``Container``), for one engine connection.
 
-    ``timeout`` bounds every engine call, the exec included. A container that is missing
-    or not running is a ``container`` failure, reported before anything runs in it.
+    ``timeout`` bounds every engine call, an exec included. A container that is missing or not
+    running is a ``container`` failure, reported before anything runs in it; so is any engine
+    error inside the ``with`` block.
     """
     errors = deps.docker_errors
     try:
@@ -41,13 +44,31 @@ def exec_in_container(docker_host, name, argv, environment=None, workdir=None, t
             raise ProbeError("container", "container %r does not exist on %s" % (name, docker_host)) from None
         if container.status != "running":
             raise ProbeError("container", "container %r is %s, not running" % (name, container.status))
-        exit_code, (stdout, stderr) = container.exec_run(argv, environment=environment, workdir=workdir, demux=True)
+        yield container
     except errors.DockerException as e:
         raise _engine_error(docker_host, e) from e
     except deps.RequestException as e:  # the SDK lets socket timeouts through as requests errors
         raise ProbeError("container", "exec in %r gave no answer within %s s: %s" % (name, timeout, e)) from e
     finally:
         client.close()
+
+
+def container_environment(container):
+    """The container's configured environment (the image's ENV with the run's own on top): what an exec
+    inherits when it is given no ``environment`` of its own."""
+    environment = {}
+    for entry in (container.attrs.get("Config") or {}).get("Env") or []:
+        key, _sep, value = entry.partition("=")
+        environment[key] = value
+    return environment
+
+
+def run_in(container, argv, environment=None, workdir=None):
+    """Run ``argv`` in ``container`` (inside ``running_container``); returns ``(exit_code, stdout, stderr)``.
+
+    ``environment`` is added to the container's own; None runs in the container's environment alone.
+    """
+    exit_code, (stdout, stderr) = container.exec_run(argv, environment=environment, workdir=workdir, demux=True)
     return exit_code, _text(stdout), _text(stderr)
 
 

@@ -14,7 +14,11 @@ import uuid
 from collections import OrderedDict
 
 from ansible_collections.revisbali.business_suite.plugins.module_utils import deps, redis_connection
-from ansible_collections.revisbali.business_suite.plugins.module_utils.container_exec import exec_in_container
+from ansible_collections.revisbali.business_suite.plugins.module_utils.container_exec import (
+    container_environment,
+    run_in,
+    running_container,
+)
 from ansible_collections.revisbali.business_suite.plugins.module_utils.probe import (
     ProbeError,
     elapsed_ms,
@@ -23,7 +27,8 @@ from ansible_collections.revisbali.business_suite.plugins.module_utils.probe imp
     require_text,
 )
 
-# Runs in the container's Python with DJANGO_SETTINGS_MODULE set; argv[1] is a JSON object
+# Runs in the container's Python with DJANGO_SETTINGS_MODULE set (by the container's own environment or by the
+# module); argv[1] is a JSON object
 # (key, ttl, timeout, check_mode). Prints one JSON line. Reads back every value, because with
 # django-redis IGNORE_EXCEPTIONS a failing cache returns None instead of raising.
 SCRIPT = r"""
@@ -72,9 +77,31 @@ print(json.dumps(out, default=repr))
 EXPECTED = OrderedDict([("set", 1), ("incr", 2), ("get", 2), ("delete", None)])
 
 
+SETTINGS_VARIABLE = "DJANGO_SETTINGS_MODULE"
+
+
 def validate(params):
     require_positive(params, ("ttl", "exec_timeout"))
-    require_text(params, ("container", "settings_module", "python", "key_prefix"))
+    require_text(params, ("container", "python", "key_prefix"))
+    if params.get("settings_module") is not None:
+        require_text(params, ("settings_module",))
+
+
+def settings_for(params, container_env, where):
+    """``(settings module, where it comes from, environment for the exec)``.
+
+    The option wins and is set for the exec; without it the container's own DJANGO_SETTINGS_MODULE is used
+    and nothing is set, as ``docker compose exec`` runs. Neither: an ``input`` failure, before anything runs.
+    """
+    if params.get("settings_module"):
+        return params["settings_module"], "option", {SETTINGS_VARIABLE: params["settings_module"]}
+    if container_env.get(SETTINGS_VARIABLE):
+        return container_env[SETTINGS_VARIABLE], "container", None
+    raise ProbeError(
+        "input",
+        "settings_module: %s sets no %s in its environment; set settings_module to the application's settings "
+        "module (for example business_suite.settings.prod)" % (where, SETTINGS_VARIABLE),
+    )
 
 
 def parse_output(stdout):
@@ -107,24 +134,23 @@ def run(module):
     deps.require(module, "docker")
     key = "%s:%s" % (params["key_prefix"], uuid.uuid4().hex)
     args = dict(key=key, ttl=params["ttl"], timeout=params["exec_timeout"], check_mode=module.check_mode)
-    started = time.monotonic()
-    exit_code, stdout, stderr = exec_in_container(
-        params["docker_host"],
-        params["container"],
-        [params["python"], "-c", SCRIPT, json.dumps(args)],
-        environment={"DJANGO_SETTINGS_MODULE": params["settings_module"]},
-        workdir=params["workdir"],
-        timeout=params["exec_timeout"],
-    )
-    total = elapsed_ms(started)
     where = "container %r" % params["container"]
+    started = time.monotonic()
+    with running_container(params["docker_host"], params["container"], params["exec_timeout"]) as container:
+        settings_module, source, environment = settings_for(params, container_environment(container), where)
+        argv = [params["python"], "-c", SCRIPT, json.dumps(args)]
+        exit_code, stdout, stderr = run_in(container, argv, environment=environment, workdir=params["workdir"])
+    total = elapsed_ms(started)
+    used = dict(settings_module=settings_module, settings_source=source)
     report = parse_output(stdout)
     if report is None:
         detail = (stderr or stdout).strip().splitlines()[-3:]
         message = "%s: %s exited %s without a result: %s" % (where, params["python"], exit_code, " | ".join(detail))
-        raise ProbeError("container", message)
+        raise ProbeError("container", message, **used)
     latency = dict(report["timings_ms"], total=total)
-    result = dict(mode="django", key=key, backend=report.get("backend"), values=report["values"], latency_ms=latency)
+    result = dict(
+        mode="django", key=key, backend=report.get("backend"), values=report["values"], latency_ms=latency, **used
+    )
     # A wrong backend is the first thing to say, even when the round trip also failed on it.
     expected_backend = params.get("expect_backend")
     if expected_backend and result["backend"] and result["backend"] != expected_backend:
@@ -139,7 +165,11 @@ def run(module):
             **result,
         )
     if module.check_mode:
-        result["msg"] = "check mode: read the cache backend %s; the round trip was skipped" % result["backend"]
+        result["msg"] = "check mode: read the cache backend %s (%s from the %s); the round trip was skipped" % (
+            result["backend"],
+            settings_module,
+            source,
+        )
         return result
     problems = mismatches(EXPECTED, result["values"])
     if problems:
@@ -148,5 +178,11 @@ def run(module):
             "%s: %s: %s (IGNORE_EXCEPTIONS may hide the error)" % (where, result["backend"], "; ".join(problems)),
             **result,
         )
-    result["msg"] = "%s: %s set/incr/get/delete round trip ok in %.1f ms" % (where, result["backend"], total)
+    result["msg"] = "%s: %s set/incr/get/delete round trip ok in %.1f ms (%s from the %s)" % (
+        where,
+        result["backend"],
+        total,
+        settings_module,
+        source,
+    )
     return result

@@ -15,7 +15,7 @@ import uuid
 from collections import OrderedDict
 from datetime import datetime, timezone
 
-from ansible_collections.revisbali.business_suite.plugins.module_utils import deps, pgqueuer_queries
+from ansible_collections.revisbali.business_suite.plugins.module_utils import deps, pgqueuer_queries, pgqueuer_sessions
 from ansible_collections.revisbali.business_suite.plugins.module_utils.probe import ProbeError, elapsed_ms
 
 # PgQueuer's trigger payload, field for field; workers parse it strictly and log CRITICAL on
@@ -112,7 +112,7 @@ class Broker(object):
     """What both brokers answer: who listens on the workers' channel, a private round trip,
     the wake-up after an enqueue, and how to say who listens."""
 
-    name = listener = where = None  # set by each broker
+    name = listener = short = where = None  # set by each broker
 
     def __init__(self, handle, channel, timeout):
         self.handle, self.channel, self.timeout = handle, channel, timeout
@@ -133,18 +133,49 @@ class Broker(object):
     def some(self, count):
         return "%d %s%s on %s%r" % (count, self.listener, "" if count == 1 else "s", self.where, self.channel)
 
+    def listening(self, count):
+        """``1 subscriber listens on Redis channel '0'``, ``2 sessions listen on 'ch_pgqueuer'``."""
+        plural = count != 1
+        return "%d %s%s %s on %s%r" % (
+            count,
+            self.short,
+            "s" if plural else "",
+            "listen" if plural else "listens",
+            self.where,
+            self.channel,
+        )
+
+    def facts(self):
+        """What the result's ``broker`` says beyond name, channel and count."""
+        return {}
+
     def close(self):
         pass
 
 
 class PostgresBroker(Broker):
-    """PgQueuer's own LISTEN/NOTIFY: the queue table's trigger wakes the workers."""
+    """PgQueuer's own LISTEN/NOTIFY: the queue table's trigger wakes the workers.
 
-    name, listener, where = "postgres", "LISTEN session", ""
+    PostgreSQL shows no session which channels others LISTEN on; ``match`` says how listeners are
+    recognised in pg_stat_activity (pgqueuer_sessions): ``listen`` by their LISTEN statement, ``worker``
+    also by the statements a PgQueuer worker sends on the connection it LISTENs on.
+    """
+
+    name, listener, short, where = "postgres", "LISTEN session", "session", ""
+
+    def __init__(self, handle, channel, timeout, match="worker"):
+        super(PostgresBroker, self).__init__(handle, channel, timeout)
+        self.match = match
+        self.sessions = []
 
     def listeners(self):
-        count, self.hidden_sessions = pgqueuer_queries.listen_sessions(self.handle, self.channel)
+        count, self.hidden_sessions, self.sessions, _again = pgqueuer_sessions.settle(
+            lambda pids: pgqueuer_queries.sessions(self.handle, pids), self.channel, self.match
+        )
         return count
+
+    def facts(self):
+        return dict(sessions=self.sessions, match=self.match)
 
     def roundtrip(self):
         return postgres_roundtrip(self.handle, self.timeout)
@@ -157,7 +188,7 @@ class PostgresBroker(Broker):
 class RedisBroker(Broker):
     """The application's Redis broker: SQL stays on PostgreSQL, wake-ups travel over pub/sub."""
 
-    name, listener, where = "redis", "subscriber", "Redis channel "
+    name, listener, short, where = "redis", "subscriber", "subscriber", "Redis channel "
 
     def listeners(self):
         return redis_subscribers(self.handle, self.channel)

@@ -28,7 +28,6 @@ from ansible_collections.revisbali.business_suite.plugins.module_utils.probe imp
     elapsed_ms,
     poll,
     require_positive,
-    require_text,
 )
 
 DEFAULT_SQL_CHANNEL = "ch_pgqueuer"
@@ -47,7 +46,9 @@ def validate(params):
     require_positive(params, ("poll_interval",))
     if params["min_listeners"] < 1:
         raise InputError("min_listeners", "must be at least 1, got %s" % params["min_listeners"])
-    require_text(params, ("entrypoint",))
+    entrypoint = params.get("entrypoint")
+    if entrypoint and entrypoint.strip() != entrypoint:
+        raise InputError("entrypoint", "%r has leading or trailing blanks" % entrypoint)
     channel = params.get("channel")
     if params["broker"] == "redis":
         if not channel:
@@ -79,8 +80,12 @@ def _drained(module, conn, timeout):
     raise ProbeError("assertion", message, waited_s=waited, in_flight=jobs)
 
 
-def roundtrip_job(conn, broker, entrypoint, timeout):
-    """Enqueue a no-op job, wake the workers, wait for its log row; returns (job facts, seconds waited)."""
+def probe_job(conn, broker, entrypoint, timeout):
+    """Enqueue a no-op job, wake the workers, wait for its log row; returns (job facts, seconds waited).
+
+    A job that ends other than successful is a ``mismatch``. A job still queued at the timeout is taken
+    back (status ``deleted``); one a worker holds is left in place (status ``picked``).
+    """
     started = time.monotonic()
     job_id = pgqueuer_queries.enqueue(conn, entrypoint)
     job = dict(id=job_id, entrypoint=entrypoint, wakeup_receivers=broker.wake())
@@ -93,35 +98,115 @@ def roundtrip_job(conn, broker, entrypoint, timeout):
     done, waited = poll(finished, timeout, JOB_POLL_S)
     queue_status, log_status = states[-1]
     job.update(latency_ms=elapsed_ms(started), status=log_status if done else queue_status)
-    if done and log_status == "successful":
-        return job, waited
-    if done:
+    if done and log_status != "successful":
         raise ProbeError("mismatch", "probe job %d (%s) ended %r" % (job_id, entrypoint, log_status), job=job)
-    raise ProbeError("assertion", _job_timeout_message(conn, broker, job, waited), job=job, waited_s=waited)
+    if not done and queue_status == "queued":
+        # Taken back while no worker holds it; a worker that picked it just now keeps it.
+        job["status"] = "deleted" if pgqueuer_queries.remove_if_queued(conn, job_id) else "picked"
+    return job, waited
 
 
-def _job_timeout_message(conn, broker, job, waited):
-    """Says what was seen, and takes the job back if no worker holds it, so it does not linger."""
-    head = "probe job %d (%s) still %s after %.1f s" % (job["id"], job["entrypoint"], job["status"], waited)
-    if job["status"] != "queued":
-        return head + "; a worker holds it, left in place"
-    count = broker.listeners()
-    seen = broker.nobody()
-    if count:
-        seen = "%s, none took it (is %r registered?)" % (broker.some(count), job["entrypoint"])
-    if pgqueuer_queries.remove_if_queued(conn, job["id"]):
-        job["status"] = "deleted"
-        return "%s: %s; removed it from the queue" % (head, seen)
-    return "%s: %s; a worker picked it just now, left in place" % (head, seen)
+def _finished_text(finished):
+    """``3 job(s) finished during the wait (app.ocr: 2, app.sync: 1)``."""
+    count = sum(finished.values())
+    per = ", ".join("%s: %d" % item for item in sorted(finished.items()))
+    return "%d job(s) finished during the wait (%s)" % (count, per)
 
 
-def _wants_job(params):
+def consumption_verdict(broker, listeners, job, finished, waited, timeout):
+    """``(consumption facts, failure or None)``: what the wait proved, in one sentence.
+
+    Proven: the probe job succeeded, or (with listeners present) jobs of the application finished
+    during the wait. Without a listener nothing proves the broker works: always a failure. Otherwise an
+    unproven consumption is returned as such; the caller applies ``require``.
+    """
+    total = sum(finished.values())
+    facts = dict(proven=False, by=None, finished_jobs=total, finished_entrypoints=finished)
+    others = "; %s" % _finished_text(finished) if total else ""
+    if job is not None and job["status"] == "successful":
+        facts.update(proven=True, by="probe_job")
+        facts["msg"] = "probe job %d (%s) consumed in %.1f ms%s" % (
+            job["id"],
+            job["entrypoint"],
+            job["latency_ms"],
+            others,
+        )
+        return facts, None
+    if job is not None:
+        if job["status"] == "picked":
+            text = "probe job %d (%s) still picked after %.1f s: a worker holds it, left in place" % (
+                job["id"],
+                job["entrypoint"],
+                waited,
+            )
+        elif not listeners:
+            text = "probe job %d (%s) still queued after %.1f s: %s; removed it from the queue" % (
+                job["id"],
+                job["entrypoint"],
+                waited,
+                broker.nobody(),
+            )
+        else:
+            text = (
+                "no worker picked the probe job %r within %ss although %s: the app may not register that "
+                "entrypoint (see redis_cutover_probe_entrypoint); removed it from the queue"
+                % (job["entrypoint"], _seconds(timeout), broker.listening(listeners))
+            )
+    elif not listeners:
+        text = "no probe job (entrypoint is empty) and %s" % broker.nobody()
+    else:
+        text = "no probe job (entrypoint is empty) and %s" % broker.listening(listeners)
+    if not listeners:
+        if job is not None and job["status"] == "picked":
+            text += "; %s" % broker.nobody()
+        facts["msg"] = text + (others or "; no job finished within %ss" % _seconds(timeout))
+        return facts, facts["msg"]
+    if total:
+        facts.update(proven=True, by="finished_jobs")
+        facts["msg"] = "%s; %s: the workers consume" % (text, _finished_text(finished))
+    elif job is not None:
+        facts["msg"] = text + "; no other job finished during the wait, so consumption is not proven"
+    else:
+        facts["msg"] = text + ": no job finished within %ss, so consumption is not proven" % _seconds(timeout)
+    return facts, None
+
+
+def _seconds(value):
+    return "%g" % value
+
+
+def consume(module, conn, broker):
+    """The consumption proof: the probe job (unless O(entrypoint) is empty) and the application's jobs
+    that finished meanwhile. Returns (job, consumption facts, listeners, seconds waited)."""
+    params = module.params
+    entrypoint, timeout = params["entrypoint"], params["timeout"]
+    mark = pgqueuer_queries.log_mark(conn)
+    job = None
+    if entrypoint:
+        job, waited = probe_job(conn, broker, entrypoint, timeout)
+    else:
+        _seen, waited = poll(lambda: pgqueuer_queries.finished_jobs(conn, mark), timeout, params["poll_interval"])
+    finished = pgqueuer_queries.finished_jobs(conn, mark, job and job["id"])
+    listeners = broker.listeners()
+    facts, failure = consumption_verdict(broker, listeners, job, finished, waited, timeout)
+    if failure:
+        raise ProbeError("assertion", failure, job=job, consumption=facts, waited_s=waited)
+    if not facts["proven"]:
+        if params["require"] == "consuming":
+            raise ProbeError("assertion", facts["msg"], job=job, consumption=facts, waited_s=waited)
+        module.warn("consumption not proven (require=listening): " + facts["msg"])
+    elif facts["by"] != "probe_job" and job is not None:
+        module.warn(facts["msg"])
+    return job, facts, listeners, waited
+
+
+def _wants_consumption(params):
     return params["roundtrip_job"] or params["wait_for"] == "consuming"
 
 
 def _open_broker(params, conn, channel, redis_settings, watch):
     if redis_settings is None:
-        return PostgresBroker(conn, channel, params["connect_timeout"])
+        return PostgresBroker(conn, channel, params["connect_timeout"], params["sql_listeners"])
     broker = RedisBroker(redis_connection.connect(redis_settings), channel, redis_settings["connect_timeout"])
     try:
         watch.time("redis_connect", broker.handle.ping)
@@ -141,17 +226,19 @@ def _probe(module, conn, channel, redis_settings, watch):
     broker = _open_broker(params, conn, channel, redis_settings, watch)
     try:
         roundtrip_ms = watch.time("broker_roundtrip", broker.roundtrip)
-        waited, job = 0.0, None
+        waited, job, consumption, listeners = 0.0, None, None, None
         if params["wait_for"] == "listening":
             waited = _listening(module, broker, params["timeout"])
         elif params["wait_for"] == "drained":
             waited = _drained(module, conn, params["timeout"])
-        if _wants_job(params) and not module.check_mode:
-            job, waited = watch.time("job", roundtrip_job, conn, broker, params["entrypoint"], params["timeout"])
+        if _wants_consumption(params) and not module.check_mode:
+            job, consumption, listeners, waited = watch.time("job", consume, module, conn, broker)
         jobs = watch.time("queue", pgqueuer_queries.in_flight, conn)
         depth = pgqueuer_queries.depth(conn)
-        listeners = broker.listeners()
+        if listeners is None:
+            listeners = broker.listeners()
         broker_facts = dict(name=broker.name, channel=broker.channel, listeners=listeners, roundtrip_ms=roundtrip_ms)
+        broker_facts.update(broker.facts())
     finally:
         broker.close()
     if broker.hidden_sessions:
@@ -166,6 +253,7 @@ def _probe(module, conn, channel, redis_settings, watch):
         stale=pgqueuer_queries.stale(jobs, params["stale_after"]),
         broker=broker_facts,
         job=job,
+        consumption=consumption,
         waited_s=waited,
         latency_ms=watch.total(),
     )
@@ -194,7 +282,7 @@ def run(module):
         raise redis_connection.redis_failure(e, redis_settings, "the broker probe") from e
     finally:
         conn.close()
-    result["msg"] = _summary(result, _wants_job(params) and module.check_mode)
+    result["msg"] = _summary(result, _wants_consumption(params) and module.check_mode)
     return result
 
 
@@ -210,8 +298,13 @@ def _summary(result, job_skipped):
         broker["listeners"],
         broker["roundtrip_ms"],
     )
-    if result["job"]:
+    consumption = result["consumption"]
+    if consumption and consumption["by"] == "probe_job":
         text += "; probe job %d successful in %.1f ms" % (result["job"]["id"], result["job"]["latency_ms"])
+    elif consumption and consumption["proven"]:
+        text += "; consumption proven by %d finished job(s), not by a probe job" % consumption["finished_jobs"]
+    elif consumption:
+        text += "; consumption not proven (require=listening)"
     elif job_skipped:
         text += "; check mode: the probe job was not enqueued"
     return text

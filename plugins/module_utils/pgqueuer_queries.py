@@ -31,13 +31,27 @@ SELECT id, entrypoint, round(extract(epoch FROM now() - heartbeat)::numeric, 3):
 FROM pgqueuer WHERE status = 'picked' ORDER BY id
 """
 
-# A worker on the SQL broker keeps one idle session whose last statement is its LISTEN.
-# Sessions of other roles show '<insufficient privilege>' unless the probe's role may read them.
-LISTENERS_SQL = """
-SELECT count(*) FILTER (WHERE btrim(query, E' \\t\\r\\n;') IN (%(quoted)s, %(bare)s)),
-       count(*) FILTER (WHERE query = '<insufficient privilege>')
+# Every other client session of this database with its last (or current) statement; which of them are
+# PgQueuer workers listening on the SQL broker is pgqueuer_sessions' call. Sessions of other roles show
+# '<insufficient privilege>' unless the probe's role may read them. ``pids`` narrows it to those sessions.
+SESSIONS_SQL = """
+SELECT pid, usename::text, host(client_addr), query
 FROM pg_stat_activity
-WHERE datname = current_database() AND pid <> pg_backend_pid()
+WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
+  AND (%(pids)s::int[] IS NULL OR pid = ANY(%(pids)s::int[]))
+ORDER BY pid
+"""
+
+# The newest log row before a wait: rows after it were written during the wait (the primary key keeps
+# this cheap on a long log).
+LOG_MARK_SQL = "SELECT coalesce(max(id), 0) FROM pgqueuer_log"
+
+# Jobs that finished successfully after the mark, per entrypoint, the probe job aside.
+FINISHED_SQL = """
+SELECT entrypoint, count(*)
+FROM pgqueuer_log
+WHERE id > %(after)s AND status = 'successful' AND job_id IS DISTINCT FROM %(probe)s
+GROUP BY entrypoint ORDER BY entrypoint
 """
 
 # A plain enqueue, as PgQueuer's own does it: the queue row plus its 'queued' log row. The
@@ -97,11 +111,20 @@ def stale(jobs, stale_after):
     return [job for job in jobs if job["heartbeat_age_s"] > stale_after]
 
 
-def listen_sessions(conn, channel):
-    """``(sessions LISTENing on channel, sessions whose statement the probe may not see)``."""
-    quoted = 'LISTEN "%s"' % channel.replace('"', '""')
-    listening, hidden = _rows(conn, LISTENERS_SQL, dict(quoted=quoted, bare="LISTEN %s" % channel))[0]
-    return listening, hidden
+def sessions(conn, pids=None):
+    """``(pid, user, client address, statement)`` of the database's other client sessions (only ``pids``)."""
+    return [tuple(row) for row in _rows(conn, SESSIONS_SQL, dict(pids=list(pids) if pids is not None else None))]
+
+
+def log_mark(conn):
+    return _rows(conn, LOG_MARK_SQL)[0][0]
+
+
+def finished_jobs(conn, after, probe_id=None):
+    """``{entrypoint: count}`` of the jobs logged successful after log row ``after``, the probe job aside."""
+    return dict(
+        (entrypoint, count) for entrypoint, count in _rows(conn, FINISHED_SQL, dict(after=after, probe=probe_id))
+    )
 
 
 def enqueue(conn, entrypoint):

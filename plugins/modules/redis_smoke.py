@@ -79,9 +79,15 @@ options:
     default: bs-core
   settings_module:
     description:
-      - V(django) mode. Passed as E(DJANGO_SETTINGS_MODULE).
+      - V(django) mode. The Django settings module the check runs with.
+      - When not set, nothing is set and the check runs in the container's own environment, as
+        C(docker compose exec bs-core python manage.py shell) does; the application image sets
+        E(DJANGO_SETTINGS_MODULE) (RevisBaliCRM's sets V(business_suite.settings.prod)). The module reads it from the
+        container's configuration (image C(ENV) and the run's environment) before anything runs, and fails with
+        RV(reason=input) when the container has none, asking for this option.
+      - When set, it is passed as E(DJANGO_SETTINGS_MODULE) and wins over the container's.
+      - RV(settings_module) and RV(settings_source) say which one ran.
     type: str
-    default: business_suite.settings
   python:
     description:
       - V(django) mode. Python interpreter inside the container.
@@ -110,6 +116,9 @@ options:
 notes:
   - Needs C(redis) (V(direct) mode) or C(docker) (V(django) mode) on the managed host; the container needs only its
     application.
+  - V(django) mode runs C(python -c) in the container with the container's own environment (plus
+    E(DJANGO_SETTINGS_MODULE) when O(settings_module) is set) and calls C(django.setup()) itself; it does not go
+    through C(manage.py), so a default that only C(manage.py) sets (C(os.environ.setdefault)) does not apply.
   - The Redis user needs C(PING), C(SET), C(INCR), C(GET), C(EVAL), C(DEL) and, for the server facts and assertions,
     C(INFO). A user without C(EVAL) fails with RV(reason=acl), as django-redis's C(cache.incr) would.
 seealso:
@@ -140,6 +149,13 @@ EXAMPLES = r"""
     expect_backend: django_redis.cache.RedisCache
   register: cache_check
 
+- name: The same check with a settings module other than the image's
+  revisbali.business_suite.redis_smoke:
+    mode: django
+    container: bs-core
+    settings_module: business_suite.settings.prod
+    expect_backend: django_redis.cache.RedisCache
+
 - name: Roll back when the cache is not right
   ansible.builtin.debug:
     msg: "cache check failed ({{ cache_check.reason }}): {{ cache_check.msg }}"
@@ -153,7 +169,8 @@ reason:
       missing credentials), V(acl) (a command the cache needs is denied), V(backend) (another cache backend is
       configured, or it cannot be loaded), V(mismatch) (a value read back differs), V(assertion) (a server fact fails an
       expectation), V(container) (the container is missing, stopped, or the check could not run in it), V(input)
-      (a parameter is invalid; nothing was contacted), V(dependency) (a Python library is missing on the managed host).
+      (a parameter is invalid, or V(django) mode found no E(DJANGO_SETTINGS_MODULE) in the container and
+      O(settings_module) is not set; nothing ran), V(dependency) (a Python library is missing on the managed host).
   returned: failure
   type: str
   sample: acl
@@ -198,6 +215,18 @@ server:
     maxmemory_policy: allkeys-lru
     used_memory: 1048576
     free_memory: 208666624
+settings_module:
+  description: V(django) mode. The E(DJANGO_SETTINGS_MODULE) the check ran with.
+  returned: django mode, once the container was found running
+  type: str
+  sample: business_suite.settings.prod
+settings_source:
+  description:
+    - V(django) mode. Where RV(settings_module) came from, V(container) (the container's own environment, nothing set)
+      or V(option) (O(settings_module), set for the check).
+  returned: django mode, once the container was found running
+  type: str
+  sample: container
 backend:
   description: V(django) mode. The configured C(CACHES['default']['BACKEND']).
   returned: django mode, when Django started
@@ -231,7 +260,7 @@ ONLY_FOR_MODE = dict(
         "min_free_memory",
         "min_version",
     ),
-    django=("expect_backend", "workdir"),
+    django=("expect_backend", "workdir", "settings_module"),
 )
 
 
@@ -255,7 +284,7 @@ def main():
         min_free_memory=dict(type="raw"),
         min_version=dict(type="str"),
         container=dict(type="str", default="bs-core"),
-        settings_module=dict(type="str", default="business_suite.settings"),
+        settings_module=dict(type="str"),
         python=dict(type="str", default="python"),
         workdir=dict(type="str"),
         docker_host=dict(type="str"),

@@ -101,7 +101,11 @@ def test_a_listener_that_does_not_run_the_entrypoint_is_named(postgres):
     with StandinWorker(postgres.dsn(), entrypoints=("bench.record",)):
         result = run_module("pgqueuer_probe", dict(postgres.params(), roundtrip_job=True, timeout=1))
     assert result["reason"] == "assertion"
-    assert "1 LISTEN session on 'ch_pgqueuer', none took it (is 'probe.noop' registered?)" in result["msg"]
+    assert result["msg"].startswith(
+        "no worker picked the probe job 'probe.noop' within 1s although 1 session listens on 'ch_pgqueuer': "
+        "the app may not register that entrypoint (see redis_cutover_probe_entrypoint); removed it from the queue"
+    ), result["msg"]
+    assert result["job"]["status"] == "deleted" and result["consumption"]["proven"] is False
 
 
 def test_wait_for_listening(postgres, redis_plain):

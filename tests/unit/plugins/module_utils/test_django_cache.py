@@ -3,6 +3,7 @@ how the module reads its report."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import textwrap
 import pytest
 
 from ansible_collections.revisbali.business_suite.plugins.module_utils import django_cache
+from ansible_collections.revisbali.business_suite.plugins.module_utils.container_exec import container_environment
 from ansible_collections.revisbali.business_suite.plugins.module_utils.probe import InputError, ProbeError
 
 # Just enough of Django's API for the script: setup(), conf.settings, core.cache.caches.
@@ -147,24 +149,43 @@ class FakeModule:
     def __init__(self, check_mode=False, **overrides):
         self.check_mode = check_mode
         self.params = dict(
-            container="bs-core", settings_module="business_suite.settings", python="python", workdir=None,
+            container="bs-core", settings_module=None, python="python", workdir=None,
             docker_host="unix:///var/run/docker.sock", exec_timeout=30, expect_backend=None, key_prefix="redis_smoke",
             ttl=60,
         )  # fmt: skip
         self.params.update(overrides)
 
 
+PROD_ENV = ("PATH=/opt/venv/bin:/usr/bin", "DJANGO_SETTINGS_MODULE=business_suite.settings.prod", "PYTHONUNBUFFERED=1")
+
+
+class FakeContainer:
+    """A running container as the Docker SDK shows it: its configured environment and exec_run."""
+
+    def __init__(self, env, answer, calls):
+        self.attrs = {"Config": {"Env": env}}
+        self.answer, self.calls = answer, calls
+
+    def exec_run(self, argv, environment=None, workdir=None, demux=False):
+        self.calls.append(dict(argv=argv, environment=environment, workdir=workdir, demux=demux))
+        return self.answer
+
+
 @pytest.fixture
 def fake_exec(monkeypatch):
-    """Replaces the Docker exec with a canned script report; records what was asked."""
+    """Replaces the Docker engine with a container whose exec answers a canned script report."""
     calls = []
 
-    def use(report=None, exit_code=0, stderr=""):
-        def fake(docker_host, name, argv, environment=None, workdir=None, timeout=30):
-            calls.append(dict(docker_host=docker_host, name=name, argv=argv, environment=environment, workdir=workdir))
-            return exit_code, "" if report is None else json.dumps(report), stderr
+    def use(report=None, exit_code=0, stderr="", env=PROD_ENV):
+        stdout = b"" if report is None else json.dumps(report).encode()
+        container = FakeContainer(env, (exit_code, (stdout, stderr.encode())), calls)
 
-        monkeypatch.setattr(django_cache, "exec_in_container", fake)
+        @contextlib.contextmanager
+        def running(docker_host, name, timeout=30):
+            calls.append(dict(docker_host=docker_host, name=name, timeout=timeout))
+            yield container
+
+        monkeypatch.setattr(django_cache, "running_container", running)
         return calls
 
     return use
@@ -176,14 +197,42 @@ OK_REPORT = dict(
 )  # fmt: skip
 
 
-def test_run_ok(fake_exec):
+def test_run_ok_in_the_containers_own_environment(fake_exec):
     calls = fake_exec(OK_REPORT)
-    result = django_cache.run(FakeModule(expect_backend="django_redis.cache.RedisCache", settings_module="x.settings"))
+    result = django_cache.run(FakeModule(expect_backend="django_redis.cache.RedisCache"))
     assert result["backend"] == "django_redis.cache.RedisCache" and "round trip ok" in result["msg"]
-    assert calls[0]["environment"] == {"DJANGO_SETTINGS_MODULE": "x.settings"}
-    assert calls[0]["argv"][:2] == ["python", "-c"]
-    assert json.loads(calls[0]["argv"][3])["key"] == result["key"]
+    assert calls[0] == dict(docker_host="unix:///var/run/docker.sock", name="bs-core", timeout=30)
+    assert calls[1]["environment"] is None, "nothing set: the container's DJANGO_SETTINGS_MODULE applies"
+    assert calls[1]["argv"][:2] == ["python", "-c"]
+    assert json.loads(calls[1]["argv"][3])["key"] == result["key"]
     assert set(result["latency_ms"]) == {"setup", "set", "incr", "get", "delete", "total"}
+    assert result["settings_module"] == "business_suite.settings.prod" and result["settings_source"] == "container"
+    assert "(business_suite.settings.prod from the container)" in result["msg"]
+
+
+def test_run_with_settings_module_sets_it(fake_exec):
+    calls = fake_exec(OK_REPORT)
+    result = django_cache.run(FakeModule(settings_module="x.settings", workdir="/usr/src/app"))
+    assert calls[1]["environment"] == {"DJANGO_SETTINGS_MODULE": "x.settings"}
+    assert calls[1]["workdir"] == "/usr/src/app"
+    assert result["settings_module"] == "x.settings" and result["settings_source"] == "option"
+
+
+@pytest.mark.parametrize("env", [["PATH=/usr/bin"], ["DJANGO_SETTINGS_MODULE="], None])
+def test_run_without_any_settings_module_asks_for_the_option(fake_exec, env):
+    calls = fake_exec(OK_REPORT, env=env)
+    with pytest.raises(ProbeError) as raised:
+        django_cache.run(FakeModule())
+    assert raised.value.reason == "input"
+    assert raised.value.msg.startswith("settings_module: container 'bs-core' sets no DJANGO_SETTINGS_MODULE")
+    assert "set settings_module" in raised.value.msg
+    assert len(calls) == 1, "nothing may run in the container"
+
+
+def test_container_environment_parses_the_sdk_list():
+    container = FakeContainer(["A=1", "B=x=y", "EMPTY=", "BARE"], None, [])
+    assert container_environment(container) == {"A": "1", "B": "x=y", "EMPTY": "", "BARE": ""}
+    assert container_environment(type("C", (), {"attrs": {}})()) == {}
 
 
 def test_run_wrong_backend_names_both(fake_exec):
@@ -212,11 +261,13 @@ def test_run_without_a_report_is_a_container_problem(fake_exec):
 def test_run_check_mode_passes_check_mode_to_the_script(fake_exec):
     calls = fake_exec(dict(stage="done", backend="x.Cache", values={}, timings_ms=dict(setup=1.0)))
     result = django_cache.run(FakeModule(check_mode=True))
-    assert json.loads(calls[0]["argv"][3])["check_mode"] is True
+    assert json.loads(calls[1]["argv"][3])["check_mode"] is True
     assert result["msg"].startswith("check mode")
 
 
-@pytest.mark.parametrize(("field", "value"), [("ttl", 0), ("exec_timeout", -1), ("container", ""), ("python", "")])
+@pytest.mark.parametrize(
+    ("field", "value"), [("ttl", 0), ("exec_timeout", -1), ("container", ""), ("python", ""), ("settings_module", "")]
+)
 def test_validate(field, value):
     with pytest.raises(InputError, match=f"^{field}: "):
         django_cache.validate(FakeModule(**{field: value}).params)

@@ -31,6 +31,8 @@ from ansible_collections.revisbali.business_suite.plugins.modules import redis_s
         (dict(expect_backend="django_redis.cache.RedisCache"), "expect_backend: only applies to mode=django"),
         (dict(mode="django", min_version="7.0"), "min_version: only applies to mode=direct"),
         (dict(mode="django", exec_timeout=0), "exec_timeout: must be greater than 0"),
+        (dict(mode="django", settings_module=""), "settings_module: must not be empty"),
+        (dict(settings_module="business_suite.settings.prod"), "settings_module: only applies to mode=django"),
         (dict(ca_cert="/etc/hostname"), "ca_cert: is set but TLS is off"),
         (dict(surprise=1), "Unsupported parameters"),
     ],
