@@ -37,15 +37,6 @@ sha() { sha256sum | cut -c1-64; }
 label_of() { docker image inspect -f "{{index .Config.Labels \"$LABEL\"}}" "$1" 2>/dev/null || true; }
 id_of() { docker image inspect -f '{{.Id}}' "$1" 2>/dev/null || true; }
 
-# Names, modes and contents of every file below $1 (bytecode caches left out).
-tree_hash() {
-  (
-    cd "$1"
-    find . -type f ! -path '*/__pycache__/*' -printf '%P %m\n' | LC_ALL=C sort
-    find . -type f ! -path '*/__pycache__/*' -print0 | LC_ALL=C sort -z | xargs -0r sha256sum
-  ) | sha
-}
-
 debian() {
   local hash tar dir t0=$SECONDS
   hash=$({ cat "$IMAGES/debian/rootfs.sh"; echo "$SUITE $MIRROR"; } | sha)

@@ -27,7 +27,13 @@ from ansible_collections.revisbali.business_suite.plugins.module_utils import do
 REPO = Path(__file__).resolve().parents[2]
 SANDBOX_DIR = Path(os.environ.get("SANDBOX_DIR", "/srv/business_suite"))
 NETWORK = "dockernet"
-LISTEN_QUERY = 'LISTEN "ch_pgqueuer"'  # the SQL broker's listener session, one per worker
+CHANNEL = "ch_pgqueuer"  # PgQueuer's wake-up channel (its PGQUEUER_CHANNEL default)
+LISTEN_QUERY = f'LISTEN "{CHANNEL}"'  # what a SQL-broker worker runs once, on the connection it then dequeues on
+# Every PgQueuer queue manager checks its listener every 10 s with a health_check_event NOTIFY, sent over its
+# driver: a stock (SQL-broker) worker sends it from the very session that LISTENs.
+HEALTH_CHECK_PERIOD = 10.0
+# In the statement PgQueuer's scheduler polls with about once a second, on every worker's connection (both brokers).
+SCHEDULER_POLL = "FROM pgqueuer_schedules"
 # The Django cache backend each release runs with.
 CACHE_BACKENDS = {
     "memcached": "django.core.cache.backends.memcached.PyMemcacheCache",
@@ -222,9 +228,53 @@ def wait_for_log(job_ids: list[int], status: str = "successful", *, timeout: flo
     )
 
 
-def listener_sessions() -> int:
-    """Sessions in pg_stat_activity listening for PgQueuer wake-ups (the SQL broker's workers)."""
-    return query("SELECT count(*) AS n FROM pg_stat_activity WHERE query = %s", [LISTEN_QUERY])[0]["n"]
+def listeners(window: float = HEALTH_CHECK_PERIOD + 2) -> dict[int, str | None]:
+    """The sessions that LISTEN for PgQueuer wake-ups in PostgreSQL (the SQL broker's workers), one per backend
+    pid: {pid: client address}.
+
+    pg_stat_activity only shows a session's last statement, and a stock worker LISTENs on the connection it
+    dequeues and polls on, so its LISTEN shows only until its next statement. What does show it: its listener
+    health check, a health_check_event NOTIFY from that session every 10 s. So this LISTENs itself and takes
+    the senders of those (and any session whose last statement still is the LISTEN) for up to `window`
+    seconds, and returns early once every PgQueuer worker session seen (the ones running the scheduler poll)
+    is among them. A Redis-broker worker sends its health checks over Redis: it is never counted, and a
+    stack with one takes the whole window.
+    """
+    found: set[int] = set()
+    workers: set[int] = set()
+    sessions = (
+        "SELECT pid, host(client_addr) AS addr, query FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    )
+    with pg_connect() as connection:
+        connection.execute(LISTEN_QUERY)
+        deadline = time.monotonic() + window
+        while True:
+            for pid, _addr, statement in connection.execute(sessions).fetchall():
+                if statement == LISTEN_QUERY:
+                    found.add(pid)
+                if SCHEDULER_POLL in statement:
+                    workers.add(pid)
+            remaining = deadline - time.monotonic()
+            if (found and workers <= found) or remaining <= 0:
+                break
+            for note in connection.notifies(timeout=min(remaining, 0.5)):
+                if _is_health_check(note.payload):
+                    found.add(note.pid)
+        alive = {pid: addr for pid, addr, _statement in connection.execute(sessions).fetchall()}
+    return {pid: alive[pid] for pid in sorted(found) if pid in alive}
+
+
+def _is_health_check(payload: str) -> bool:
+    try:
+        return json.loads(payload).get("type") == "health_check_event"
+    except (ValueError, AttributeError):
+        return False
+
+
+def listener_sessions(window: float = HEALTH_CHECK_PERIOD + 2) -> int:
+    """How many sessions LISTEN for PgQueuer wake-ups in PostgreSQL (see `listeners`)."""
+    return len(listeners(window))
 
 
 @cache

@@ -50,7 +50,7 @@ mkdir -p "$tree"
 cd "$repo"
 git ls-files -z --cached --others --exclude-standard \
   | grep -zvE '^(collections|\.venv|\.cache|build)/' \
-  | rsync -a --from0 --files-from=- ./ "$tree/"
+  | rsync -a --from0 --ignore-missing-args --files-from=- ./ "$tree/"
 git -C "$tree" init -q
 
 cd "$tree"

@@ -3,8 +3,12 @@
 
 GET /ready answers 200 (what bs-loki, bs-grafana, bs-alloy and the healthchecks are asked);
 GET / serves a small page; with BACKEND_URL set, /api/... is passed on to the backend, as the
-real frontend does. Port: the first argument, else $PORT. `serve.py --check` asks /ready on
-that port and exits 0 when it answers 200.
+real frontend does; with PROXY_PREFIX=/ every path but /ready is (the sandbox's reverse proxy).
+
+Port: a numeric argument, or the port of grafana/alloy's `--server.http.listen-addr=HOST:PORT`, so
+the real `alloy run ...` command of the app's compose file works unchanged (its other arguments are
+ignored); else $PORT. `serve.py --check` (the image's healthcheck, which gets no arguments) asks
+/ready on the port the server wrote to PORT_FILE when it started, and exits 0 when it answers 200.
 """
 
 import os
@@ -15,6 +19,9 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 BACKEND = os.environ.get("BACKEND_URL", "").rstrip("/")
+# What is passed on to BACKEND_URL: /api/ (the frontend), or "/" for everything but /ready (a reverse proxy).
+PREFIX = os.environ.get("PROXY_PREFIX", "/api/")
+PORT_FILE = "/tmp/serve.port"  # noqa: S108 - per-container file, read by the healthcheck
 PAGE = b"<!doctype html><title>RevisBaliCRM</title><h1>RevisBaliCRM (sandbox)</h1>\n"
 
 
@@ -26,10 +33,10 @@ class Handler(BaseHTTPRequestHandler):
         self.route()
 
     def route(self):
-        if BACKEND and self.path.startswith("/api/"):
-            self.proxy()
-        elif self.path == "/ready":
+        if self.path == "/ready":
             self.reply(200, b"ready\n", "text/plain")
+        elif BACKEND and self.path.startswith(PREFIX):
+            self.proxy()
         elif self.path == "/":
             self.reply(200, PAGE, "text/html")
         else:
@@ -64,11 +71,26 @@ class Handler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
 
+def port_from(args):
+    for arg in args:
+        if arg.isdigit():
+            return int(arg)
+        if arg.startswith("--server.http.listen-addr="):
+            return int(arg.rpartition(":")[2])
+    return int(os.environ.get("PORT") or 8080)
+
+
 def main(argv):
     check = "--check" in argv
     args = [a for a in argv if a != "--check"]
-    port = int(args[0] if args else os.environ.get("PORT") or 8080)
+    port = port_from(args)
     if check:
+        if not args:
+            try:
+                with open(PORT_FILE) as file:
+                    port = int(file.read())
+            except (OSError, ValueError):
+                pass
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=2) as response:
                 return 0 if response.status == 200 else 1
@@ -78,6 +100,8 @@ def main(argv):
         sys.exit(f"BACKEND_URL must be an http(s) URL, got {BACKEND!r}")
     # A container listens on its own network address.
     server = ThreadingHTTPServer(("0.0.0.0", port), Handler)  # noqa: S104
+    with open(PORT_FILE, "w") as file:
+        file.write(str(port))
     # As PID 1 the process gets no default SIGTERM action: stop at once on `docker stop`.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"serving on :{port}" + (f", /api/ -> {BACKEND}" if BACKEND else ""), flush=True)

@@ -1,16 +1,14 @@
-"""How PgQueuer workers are woken up.
+"""Wake-ups for PgQueuer workers over Redis (the Redis release).
 
-PgQueuer only knows PostgreSQL's LISTEN/NOTIFY. `BrokerDriver` keeps every query on PgQueuer's
-own PsycopgDriver and carries notify/add_listener/remove_listener over a transport:
-
-- `PgListen` (previous release): LISTEN on a connection of its own, so pg_stat_activity shows
-  one `LISTEN "ch_pgqueuer"` session per worker; NOTIFY goes through the query connection.
-- `RedisPubSub` (Redis release): SUBSCRIBE / PUBLISH on PGQUEUE_CHANNEL; no LISTEN in Postgres.
+PgQueuer only knows PostgreSQL's LISTEN/NOTIFY; the previous release uses it as it comes (the stock
+psycopg driver, see business_suite.pgqueue). `BrokerDriver` keeps every query on PgQueuer's own
+PsycopgDriver and carries notify/add_listener/remove_listener over a transport instead:
+`RedisPubSub`, SUBSCRIBE / PUBLISH on PGQUEUE_CHANNEL, so the worker issues no LISTEN in Postgres.
+This is the collection's contract with the app, not code of the real app (it has no Redis broker).
 
 One reader task pumps the transport. When the transport fails it logs an error, reconnects with
 a short back-off and, once subscribed again, wakes the worker once, since wake-ups sent in
-between are lost (pub/sub is at-most-once). It touches the heartbeat file after every healthy
-read, which is what the container's healthcheck looks at.
+between are lost (pub/sub is at-most-once).
 """
 
 from __future__ import annotations
@@ -18,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -27,11 +24,9 @@ from pgqueuer.db import PsycopgDriver
 from pgqueuer.domain.settings import db_settings
 from pgqueuer.ports.driver import Driver, NotifyCallback
 
-from business_suite.healthcheck import HEARTBEAT
-
 log = logging.getLogger(__name__)
 
-READ_TIMEOUT = 1.0  # seconds a read waits; also the heartbeat period
+READ_TIMEOUT = 1.0  # seconds a read waits
 SUBSCRIBE_WAIT = 10.0  # seconds the worker waits for its first subscription before going on
 
 
@@ -60,34 +55,6 @@ class Transport(Protocol):
     async def publish(self, payload: str) -> None: ...
 
     async def close(self) -> None: ...
-
-
-class PgListen:
-    def __init__(self, connect: Callable[[str], Awaitable], channel: str, queries: PsycopgDriver):
-        self.description = f'PostgreSQL LISTEN "{channel}"'
-        self._connect = connect
-        self._channel = channel
-        self._queries = queries
-        self._connection = None
-
-    async def subscribe(self) -> None:
-        from psycopg import sql
-
-        await self.close()
-        self._connection = await self._connect("bs-worker-listener")
-        await self._connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self._channel)))
-
-    async def read(self, timeout: float) -> list[str | bytes]:
-        return [note.payload async for note in self._connection.notifies(timeout=timeout, stop_after=1)]
-
-    async def publish(self, payload: str) -> None:
-        # Not on the listening connection: its pg_stat_activity query must stay the LISTEN.
-        await self._queries.notify(self._channel, payload)
-
-    async def close(self) -> None:
-        if self._connection is not None:
-            connection, self._connection = self._connection, None
-            await connection.close()
 
 
 class RedisPubSub:
@@ -204,7 +171,6 @@ class BrokerDriver(Driver):
                     failures = 0
                 for payload in await self._transport.read(READ_TIMEOUT):
                     self._deliver(payload)
-                HEARTBEAT.touch()
             except Exception as error:
                 self._subscribed.clear()
                 failures += 1

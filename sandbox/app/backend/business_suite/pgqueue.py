@@ -1,8 +1,13 @@
 """The PgQueuer worker of the stand-in app: `pgq run business_suite.pgqueue:factory`.
 
 Entrypoints: `probe.noop` (does nothing; probes), `bench.record` (payload {"seq": N}; one
-bench_job_record row), `demo.sleep` (payload {"seconds": S}; for drain tests). The broker follows
-the release: PostgreSQL LISTEN/NOTIFY, or Redis pub/sub in the Redis release with REDIS_URL set.
+bench_job_record row), `demo.sleep` (payload {"seconds": S}; for drain tests).
+
+The broker follows the release. The previous release builds PgQueuer the way the real app's
+pgqueue.py does (commit 154a9356): one autocommit psycopg connection and
+`PgQueuer.from_psycopg_connection(connection)`, i.e. PgQueuer's stock psycopg driver, which LISTENs
+on the same connection it dequeues on. The Redis release with REDIS_URL set keeps SQL on that
+connection and carries wake-ups over Redis pub/sub (business_suite.broker).
 """
 
 from __future__ import annotations
@@ -11,11 +16,12 @@ import asyncio
 import json
 import logging
 import os
+import time
 from contextlib import asynccontextmanager
 
-from business_suite.healthcheck import HEARTBEAT
-
 log = logging.getLogger(__name__)
+
+CONNECT_WAIT = 120  # seconds to wait for the database at start (bs-worker starts beside it)
 
 
 async def probe_noop(job) -> None:
@@ -45,21 +51,32 @@ def _record(job_id: int, seq: int, entrypoint: str) -> None:
 ENTRYPOINTS = {"probe.noop": probe_noop, "bench.record": bench_record, "demo.sleep": demo_sleep}
 
 
-async def connect(application_name: str):
-    """An autocommit psycopg connection with the Django database settings (as PgQueuer needs)."""
+async def connect(*, wait: float = 0):
+    """An autocommit psycopg connection with the Django database settings, as the real worker opens it.
+
+    With `wait`, connection failures are retried for that many seconds: compose's list-form depends_on only
+    orders the starts, so the worker may start while PostgreSQL is still initialising.
+    """
     import psycopg
     from django.conf import settings
 
     database = settings.DATABASES["default"]
-    return await psycopg.AsyncConnection.connect(
-        host=database["HOST"],
-        port=database["PORT"],
-        dbname=database["NAME"],
-        user=database["USER"],
-        password=database["PASSWORD"],
-        application_name=application_name,
-        autocommit=True,
-    )
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return await psycopg.AsyncConnection.connect(
+                dbname=database["NAME"],
+                user=database["USER"],
+                password=database["PASSWORD"],
+                host=database["HOST"],
+                port=database["PORT"],
+                autocommit=True,
+            )
+        except psycopg.OperationalError as error:
+            if time.monotonic() > deadline:
+                raise
+            log.info("waiting for the database: %s", str(error).strip().splitlines()[-1])
+            await asyncio.sleep(1)
 
 
 async def ensure_schema(connection) -> None:
@@ -76,9 +93,7 @@ async def ensure_schema(connection) -> None:
 
 @asynccontextmanager
 async def factory():
-    # A heartbeat left by this container's previous run must not pass the healthcheck for this one.
-    HEARTBEAT.unlink(missing_ok=True)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "business_suite.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "business_suite.settings.prod")
     import django
 
     django.setup()
@@ -87,23 +102,24 @@ async def factory():
 
     from django.conf import settings
     from pgqueuer import PgQueuer
-    from pgqueuer.db import PsycopgDriver
-    from pgqueuer.domain.settings import db_settings
 
-    from business_suite.broker import BrokerDriver, PgListen, RedisPubSub
-
-    connection = await connect("bs-worker")
+    connection = await connect(wait=CONNECT_WAIT)
     try:
         await ensure_schema(connection)
-        queries = PsycopgDriver(connection)
         if settings.PGQUEUE_BROKER == "redis":
+            from pgqueuer.db import PsycopgDriver
+
+            from business_suite.broker import BrokerDriver, RedisPubSub
+
             transport = RedisPubSub(settings.REDIS_URL, settings.PGQUEUE_CHANNEL)
+            pgq = PgQueuer(BrokerDriver(PsycopgDriver(connection), transport))
+            wakeups = transport.description
         else:
-            transport = PgListen(connect, db_settings().channel, queries)
-        pgq = PgQueuer(BrokerDriver(queries, transport))
+            pgq = PgQueuer.from_psycopg_connection(connection)
+            wakeups = f'PostgreSQL LISTEN "{pgq.channel}" (PgQueuer\'s psycopg driver)'
         for name, function in ENTRYPOINTS.items():
             pgq.entrypoint(name)(function)
-        log.info("worker ready: release %s, wake-ups over %s", settings.RELEASE, transport.description)
+        log.info("worker ready: release %s, wake-ups over %s", settings.RELEASE, wakeups)
         yield pgq
     finally:
         await connection.close()

@@ -14,7 +14,7 @@ class Command(BaseCommand):
 
 
 async def _ensure_schema() -> None:
-    connection = await connect("bs-core-schema")
+    connection = await connect()
     try:
         await ensure_schema(connection)
     finally:

@@ -1,19 +1,20 @@
-"""Settings of the stand-in RevisBaliCRM backend, read from the environment like the real app.
+"""Settings every environment shares, read from the environment like the real app's base settings.
 
-The release is fixed when the image is built (business_suite/release.py). Only the Redis release
-with REDIS_URL set uses Redis, for the cache and for the PgQueuer broker; the previous release
-never touches Redis (it does not even have the libraries), whatever the environment says.
+The release is what the image installed (sandbox/images/app/Dockerfile): the Redis release is the one with
+django-redis. It cannot live in the code, since the host's ./backend is bind-mounted over the image's code
+and both releases run the same checkout. Only the Redis release with REDIS_URL set uses Redis, for the cache
+(prod) and for the PgQueuer broker; the previous release never touches Redis (it does not even have the
+libraries), whatever the environment says.
 """
 
+import importlib.util
 import os
 
-try:
-    from business_suite.release import RELEASE
-except ImportError:  # a checkout outside an image behaves as the previous release
-    RELEASE = "memcached"
+RELEASE = "redis" if importlib.util.find_spec("django_redis") else "memcached"
 
 SECRET_KEY = os.environ["SECRET_KEY"]
 DEBUG = False
+# The tests reach bs-core at its dockernet address; the real prod list (domains, bs-core) would refuse that.
 ALLOWED_HOSTS = ["*"]
 INSTALLED_APPS = ["business_suite"]
 MIDDLEWARE: list[str] = []
@@ -36,6 +37,9 @@ DATABASES = {
     }
 }
 
+# As in the real base settings: a local-memory cache; prod picks the shared one.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # Inside a container the Redis service is bs-redis; on the host (local dev) it is localhost.
 REDIS_HOST = os.getenv("REDIS_HOST") or ("bs-redis" if os.path.exists("/.dockerenv") else "localhost")
 REDIS_PORT = int(os.getenv("REDIS_PORT", "6379"))
@@ -44,30 +48,6 @@ CACHE_KEY_PREFIX = os.getenv("CACHE_KEY_PREFIX", "revisbali")
 PGQUEUE_CHANNEL = os.getenv("PGQUEUE_CHANNEL", "ch_pgqueuer")
 USE_REDIS = RELEASE == "redis" and bool(REDIS_URL)
 PGQUEUE_BROKER = "redis" if USE_REDIS else "sql"
-
-if USE_REDIS:
-    CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": CACHE_KEY_PREFIX,
-            "TIMEOUT": 300,
-            "OPTIONS": {
-                "CLIENT_CLASS": "django_redis.client.DefaultClient",
-                "CONNECTION_POOL_KWARGS": {"max_connections": 50, "retry_on_timeout": True},
-                "SOCKET_CONNECT_TIMEOUT": 5,
-                "SOCKET_TIMEOUT": 5,
-            },
-        }
-    }
-else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",
-            "LOCATION": os.getenv("MEMCACHED_LOCATION", "memcached:11211"),
-            "OPTIONS": {"connect_timeout": 5, "timeout": 5},
-        }
-    }
 
 LOGGING = {
     "version": 1,
