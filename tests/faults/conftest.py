@@ -18,8 +18,16 @@ from tests.faults import host, jobs, playbook
 from tests.lib import sandbox
 
 # Cheapest order: rejected inputs and check-mode runs change nothing, failed rollouts restore memcached (the
-# host is reused), killed rollouts end on Redis (each needs a fresh memcached host).
-ORDER = ("test_rejected_inputs", "test_database_drift", "test_failed_rollouts", "test_killed_rollouts")
+# host is reused), the rollback without a snapshot starts from that host and leaves memcached files the role
+# wrote (the next test starts afresh), killed rollouts end on Redis (each needs a fresh memcached host).
+ORDER = (
+    "test_rejected_inputs",
+    "test_unknown_compose",
+    "test_database_drift",
+    "test_failed_rollouts",
+    "test_rollback_without_snapshot",
+    "test_killed_rollouts",
+)
 ROWS = pytest.StashKey[list]()
 ROW = pytest.StashKey["Row"]()
 

@@ -5,6 +5,8 @@ the list of reasons a host is not fully on one release (containers, images, file
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +17,7 @@ from tests.lib import sandbox
 
 CONTAINERS = ("postgres-srv", "memcached", "bs-redis", "bs-core", "bs-frontend", "bs-worker")
 FILES = (".env", "docker-compose.yml")
-ROLE_KEYS = {"REDIS_URL", "REDIS_HOST", "REDIS_PORT", "PGQUEUE_CHANNEL", "CACHE_KEY_PREFIX", "MEMCACHED_LOCATION"}
+ROLE_KEYS = {"REDIS_URL", "REDIS_HOST", "REDIS_PORT", "PGQUEUE_CHANNEL", "CACHE_KEY_PREFIX", "MEMCACHED_HOST"}
 STAGING_GLOB = "redis-cutover-*"  # the role's private staging directories (they hold a copy of .env)
 
 
@@ -97,6 +99,21 @@ def read(name: str) -> bytes:
     return (sandbox.SANDBOX_DIR / name).read_bytes()
 
 
+@contextmanager
+def compose_file_changed(baseline: Snapshot, change: Callable[[str], str]) -> Iterator[None]:
+    """The live docker-compose.yml rewritten by `change` in place (same inode and mode) for the with block,
+    then put back as `baseline` holds it."""
+    path = sandbox.SANDBOX_DIR / "docker-compose.yml"
+    original = baseline.files["docker-compose.yml"]
+    changed = change(original.decode())
+    assert changed != original.decode(), "the fault was not injected: the sandbox file has another shape"
+    path.write_text(changed)
+    try:
+        yield
+    finally:
+        path.write_bytes(original)
+
+
 def staging_dirs() -> set[Path]:
     return set(Path("/tmp").glob(STAGING_GLOB))
 
@@ -151,16 +168,16 @@ def _files(release: Release, baseline: Snapshot | None) -> list[str]:
                 f"{name} differs from the file before the run" for name in FILES if read(name) != baseline.files[name]
             ]
         found += [f".env holds {key}" for key in ("REDIS_URL", "REDIS_HOST") if key in env]
-        if "MEMCACHED_LOCATION" not in env:
-            found.append(".env lacks MEMCACHED_LOCATION")
+        if "MEMCACHED_HOST" not in env:
+            found.append(".env lacks MEMCACHED_HOST")
     else:
         found += [
             f".env lacks {key}"
             for key in ("REDIS_URL", "REDIS_HOST", "REDIS_PORT", "PGQUEUE_CHANNEL")
             if key not in env
         ]
-        if "MEMCACHED_LOCATION" in env:
-            found.append(".env still holds MEMCACHED_LOCATION")
+        if "MEMCACHED_HOST" in env:
+            found.append(".env still holds MEMCACHED_HOST")
         if baseline is not None:
             found += foreign_keys_changed(baseline)
     if (sandbox.SANDBOX_DIR / ".env").stat().st_mode & 0o077:
@@ -193,12 +210,7 @@ def _cache(release: Release, _baseline: Snapshot | None) -> list[str]:
 def _broker(release: Release, _baseline: Snapshot | None) -> list[str]:
     """The worker, and nothing else, listens for wake-ups on the release's broker (one listener)."""
     worker = sandbox.container_ip("bs-worker")
-    sql = sorted(
-        str(row["a"])
-        for row in sandbox.query(
-            "SELECT client_addr AS a FROM pg_stat_activity WHERE query = %s", [sandbox.LISTEN_QUERY]
-        )
-    )
+    sql = sorted(str(addr) for addr in sandbox.listeners().values())
     if release is MEMCACHED:
         return [] if sql == [worker] else [f"SQL broker listeners at {sql}, want only bs-worker {worker}"]
     found = [f"SQL broker listeners at {sql} on a Redis host"] if sql else []

@@ -30,7 +30,7 @@ BAD_VARS = {
         re.escape(MISSING_DIR) + r" must be a directory",
     ),
     "compose file invalid": (
-        {"redis_cutover_frontend_port": "127.0.0.1:4000:notaport"},
+        {"redis_cutover_healthcheck_interval": "every 2s"},
         r"compose file fails `docker compose config`",
     ),
 }

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.lib import sandbox
+from tests.lib import compose, sandbox
 
 STATE_DIR = sandbox.SANDBOX_DIR / ".cutover"
 
@@ -34,7 +34,7 @@ def redis_keys(runbook_keys) -> dict[str, str]:
 def test_env_has_the_redis_keys_and_no_memcached_key(redis_keys):
     env = sandbox.read_env()
     assert {key: env.get(key) for key in redis_keys} == redis_keys
-    assert "MEMCACHED_LOCATION" not in env
+    assert "MEMCACHED_HOST" not in env
 
 
 def test_env_keeps_every_other_line_in_order(before, redis_keys):
@@ -42,7 +42,7 @@ def test_env_keeps_every_other_line_in_order(before, redis_keys):
     after_lines = (sandbox.SANDBOX_DIR / ".env").read_text().splitlines()
     added = [line for line in after_lines if env_key(line) in redis_keys or line not in before_lines]
     assert [line for line in after_lines if line not in added] == [
-        line for line in before_lines if env_key(line) != "MEMCACHED_LOCATION"
+        line for line in before_lines if env_key(line) != "MEMCACHED_HOST"
     ]
     # The five keys, and at most the role's one comment line above them.
     assert sorted(filter(None, map(env_key, added))) == sorted(redis_keys)
@@ -108,3 +108,39 @@ def test_report_names_the_rollout():
 def test_the_next_plain_compose_up_recreates_nothing():
     # The files the rollout left describe what runs, the database included: a later deploy restarts nothing.
     assert sandbox.drift() == []
+
+
+def test_compose_config_changed_only_what_the_cutover_changes(before, tmp_path):
+    before_file = tmp_path / "docker-compose.yml"
+    before_file.write_bytes(before["docker-compose.yml"])
+    old, new = compose.config(before_file), compose.config(sandbox.SANDBOX_DIR / "docker-compose.yml")
+    assert sorted(set(old["services"]) - set(new["services"])) == ["memcached"]
+    assert sorted(set(new["services"]) - set(old["services"])) == ["redis"]
+    assert compose.changed_keys(old, new) == {"bs-core": ["depends_on", "image"], "bs-worker": ["depends_on", "image"]}
+    for name in ("bs-core", "bs-worker"):
+        assert "memcached" in old["services"][name]["depends_on"] or name == "bs-worker"
+        assert "memcached" not in new["services"][name]["depends_on"]
+        assert "redis" in new["services"][name]["depends_on"]
+    assert new["services"]["redis"]["container_name"] == "bs-redis"
+    assert {key: value for key, value in new.items() if key not in ("services", "volumes")} == {
+        key: value for key, value in old.items() if key not in ("services", "volumes")
+    }
+    assert sorted(set(new.get("volumes", {})) - set(old.get("volumes", {}))) == ["redis_data"]
+    assert {key: new["volumes"][key] for key in old.get("volumes", {})} == old.get("volumes", {})
+
+
+def test_lines_outside_the_cutover_are_unchanged(before):
+    # Comments (the commented-out service among them), the proxy, the backup job and the x- anchor: every line
+    # of the file before that is not in a service the cutover changed is still there.
+    touched = ("memcached:", "bs-core:", "bs-worker:")
+    kept, skipping = [], False
+    for line in before["docker-compose.yml"].decode().splitlines():
+        if line.startswith("  ") and not line.startswith("   ") and line.strip() and not line.lstrip().startswith("#"):
+            skipping = line.strip() in touched
+        elif not line.startswith(" "):
+            skipping = False
+        if not skipping:
+            kept.append(line)
+    after = (sandbox.SANDBOX_DIR / "docker-compose.yml").read_text().splitlines()
+    missing = [line for line in kept if line not in after]
+    assert missing == []

@@ -10,8 +10,10 @@ MEMCACHED_STACK = ("postgres-srv", "memcached", "bs-core", "bs-worker", "bs-fron
 
 
 @pytest.mark.parametrize("name", MEMCACHED_STACK)
-def test_memcached_stack_is_healthy(name):
-    assert sandbox.container(name).health == "healthy"
+def test_memcached_stack_is_running_and_healthy(name):
+    # health is None for a service whose file defines no healthcheck (the app's bs-core and memcached have none).
+    state = sandbox.container(name)
+    assert (state.status, state.health in (None, "healthy")) == ("running", True)
 
 
 def test_bs_redis_is_gone(host):
