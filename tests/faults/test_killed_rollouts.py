@@ -23,7 +23,7 @@ KILL_POINTS = [
     ("snapshot", "Snapshot | Write the manifest"),
     ("Redis up", "Converge | Start the cache server first"),
     ("files in place", "Converge | Put the staged docker-compose.yml in place"),
-    ("bs-core moved", "Converge | Move the cache server and bs-core"),
+    ("bs-core moved", "Converge | Move the cache server, bs-core and bs-frontend"),
     ("handoff worker consuming", "Worker | The new release consumes a probe job"),
     ("worker replaced", "Worker | Replace bs-worker"),
     ("worker verified", "Verify | Worker consumes a probe job through the broker"),

@@ -1,4 +1,4 @@
-"""Services outside the cutover (db, bs-frontend, the reverse proxy, the backup job, bs-alloy under its profile)
+"""Services outside the cutover (db, the reverse proxy, the backup job, bs-alloy under its profile)
 keep the container they had before the scenario: same id, same start time, still running (sandbox scenarios)."""
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ def recorded(state_dir) -> dict[str, tuple[str, str]]:
 
 
 def test_prepare_recorded_the_untouched_services(state_dir):
-    assert set(recorded(state_dir)) == {"postgres-srv", "bs-frontend", "bs-proxy", "bs-backup", "bs-alloy"}
+    assert set(recorded(state_dir)) == {"postgres-srv", "bs-proxy", "bs-backup", "bs-alloy"}
 
 
-@pytest.mark.parametrize("name", ["postgres-srv", "bs-frontend", "bs-proxy", "bs-backup", "bs-alloy"])
+@pytest.mark.parametrize("name", ["postgres-srv", "bs-proxy", "bs-backup", "bs-alloy"])
 def test_container_was_never_recreated_or_restarted(state_dir, name):
     state = sandbox.container(name)
     assert state.status == "running"
