@@ -6,37 +6,51 @@ from __future__ import annotations
 import pytest
 
 from tests.faults import host
+from tests.lib import sandbox
 
 pytestmark = pytest.mark.sandbox
 
-# name: (inventory overrides, what they break, the step expected to fail, verbosity of the run)
+# bs-worker alone on a closed Redis port, through a compose override file (the user's, never the role's: compose
+# merges it into every command the role runs); the memcached release ignores REDIS_URL.
+WORKER_ON_A_CLOSED_PORT = "services:\n  bs-worker:\n    environment:\n      REDIS_URL: redis://bs-redis:6390/1\n"
+OVERRIDE_FILE = sandbox.SANDBOX_DIR / "docker-compose.override.yml"
+
+# name: (inventory overrides, what they break, the step expected to fail, verbosity of the run, override file)
 FAULTS = {
     "Redis never healthy": (
         {"redis_cutover_redis_extra_args": ["--no-such-option", "x"]},
         "redis-server gets an unknown option and exits at every start",
         "Converge | Start the cache server",
         0,
+        None,
     ),
     "worker cannot subscribe": (
-        {"redis_cutover_worker_environment": {"REDIS_URL": "redis://bs-redis:6390/1"}},
-        "bs-worker alone gets REDIS_URL on a port where nothing listens",
+        {},
+        "bs-worker alone gets REDIS_URL on a port where nothing listens (docker-compose.override.yml)",
         "Worker",
         1,
+        WORKER_ON_A_CLOSED_PORT,
     ),
     "Django smoke fails": (
         {"redis_cutover_redis_url": "redis://bs-redis:6390/1"},
         "REDIS_URL in .env names a closed port; the direct check uses the container address and passes",
         "Verify | Django cache round trip",
         1,
+        None,
     ),
 }
 
 
 @pytest.mark.parametrize("fault", FAULTS)
 def test_failed_step_restores_memcached(scenario, fault):
-    overrides, injected, failing_step, verbose = FAULTS[fault]
-    scenario.row.fault, scenario.row.injected = fault, f"{injected} ({', '.join(overrides)})"
-    result = scenario.run(overrides, verbose=verbose)
+    overrides, injected, failing_step, verbose, override_file = FAULTS[fault]
+    scenario.row.fault, scenario.row.injected = fault, f"{injected} ({', '.join(overrides)})" if overrides else injected
+    if override_file:
+        OVERRIDE_FILE.write_text(override_file)
+    try:
+        result = scenario.run(overrides, verbose=verbose)
+    finally:
+        OVERRIDE_FILE.unlink(missing_ok=True)
     assert result.rc != 0, "the rollout succeeded although the fault was injected"
     assert f"ROLLOUT FAILED at '{failing_step}" in result.failure, f"unexpected failure:\n{result.failure}"
     assert "The host is back on memcached" in result.failure, f"no restore reported:\n{result.failure}"
