@@ -18,7 +18,8 @@ description:
     they look secret, such as a URL with a password). Comments are masked as well.
   - The file is parsed before anything is written; a malformed line fails the task, naming the line number but
     never its content.
-  - Writes are atomic (a temporary file in the same directory, then a rename) and the file mode is enforced.
+  - Writes are atomic (a temporary file in the same directory, then a rename); the file's mode, owner and group are
+    kept unless O(mode), O(owner) or O(group) say otherwise.
 author:
   - RevisBali operations (@revisbali)
 extends_documentation_fragment:
@@ -68,9 +69,19 @@ options:
       - With O(src) it is only used to show that line unmasked in the diff.
     type: str
   mode:
-    description: File mode enforced on the result.
+    description:
+      - File mode of the result.
+      - When not given, an existing file keeps its mode (a C(.env) at 0640 for an app group stays 0640) and a file
+        the module creates gets 0600.
     type: raw
-    default: "0600"
+  owner:
+    description:
+      - Owner of the result. When not given, an existing file keeps its owner; a staged copy (O(dest)) gets the
+        owner of O(path).
+    type: str
+  group:
+    description: Group of the result, kept like O(owner) when not given.
+    type: str
   create:
     description: Create the file when it does not exist; otherwise a missing file is an error.
     type: bool
@@ -164,7 +175,9 @@ def main():
             remove=dict(type="list", elements="str", default=[], no_log=False),
             show_keys=dict(type="list", elements="str", default=[], no_log=False),
             header=dict(type="str"),
-            mode=dict(type="raw", default="0600"),
+            mode=dict(type="raw"),
+            owner=dict(type="str"),
+            group=dict(type="str"),
             create=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
@@ -193,6 +206,8 @@ def main():
     except dotenv.DotenvError as exc:
         module.fail_json(msg="%s: %s" % (params["src"] or path, to_native(exc)))
 
+    # A file this run creates gets 0600 (atomic_move would give it the umask's 0644); an existing one keeps its mode.
+    mode = params["mode"] if params["mode"] is not None or os.path.exists(dest) else "0600"
     current_text = before_text if dest == path else (read_text(module, dest, True) if os.path.exists(dest) else None)
     content_changed = current_text != after_text
     result = dict(changed=False, changed_keys=changed_keys, removed_keys=removed_keys, dest=dest)
@@ -212,7 +227,9 @@ def main():
             write_atomic(module, dest, after_text, path)
 
     if os.path.exists(dest):
-        file_args = module.load_file_common_arguments(dict(path=dest, mode=params["mode"]))
+        file_args = module.load_file_common_arguments(
+            dict(path=dest, mode=mode, owner=params["owner"], group=params["group"])
+        )
         result["changed"] = module.set_fs_attributes_if_different(file_args, result["changed"])
     elif module.check_mode:
         result["changed"] = True

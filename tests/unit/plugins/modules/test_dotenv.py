@@ -42,13 +42,14 @@ def test_check_mode_predicts_and_writes_nothing(tmp_path, env_file):
     assert "topsecret" not in json.dumps(result)
 
 
-def test_sets_removes_keeps_the_rest_and_enforces_0600(tmp_path, env_file):
+def test_sets_removes_keeps_the_rest_and_keeps_the_mode(tmp_path, env_file):
+    env_file.chmod(0o640)  # readable by an app group, as hosts often have it
     result = run_module(
         tmp_path, path=str(env_file), set={"REDIS_HOST": "bs-redis"}, remove=["MEMCACHED_LOCATION"], header="# Redis"
     )
     assert result["changed"] is True
     assert env_file.read_text() == "# settings\nSECRET_KEY=topsecret\nDEBUG=False\n# Redis\nREDIS_HOST=bs-redis\n"
-    assert stat.S_IMODE(os.stat(env_file).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(env_file).st_mode) == 0o640
     assert "topsecret" not in json.dumps(result)
     again = run_module(
         tmp_path, path=str(env_file), set={"REDIS_HOST": "bs-redis"}, remove=["MEMCACHED_LOCATION"], header="# Redis"
@@ -82,3 +83,13 @@ def test_dest_stages_without_touching_the_source(tmp_path, env_file):
     assert result["changed"] is True
     assert env_file.read_text() == ENV
     assert dest.read_text().endswith("REDIS_HOST=bs-redis\n")
+
+
+def test_a_created_file_gets_0600_and_mode_is_enforced_when_given(tmp_path):
+    created = tmp_path / "new.env"
+    result = run_module(tmp_path, path=str(created), set={"REDIS_HOST": "bs-redis"}, create=True)
+    assert result["changed"] is True
+    assert stat.S_IMODE(os.stat(created).st_mode) == 0o600
+    again = run_module(tmp_path, path=str(created), set={"REDIS_HOST": "bs-redis"}, mode="0640")
+    assert again["changed"] is True
+    assert stat.S_IMODE(os.stat(created).st_mode) == 0o640
