@@ -23,7 +23,7 @@ PYTEST_FLAGS ?= -ra
 LOCK := flock $(or $(SANDBOX_LOCK),/tmp/bs-sandbox.lock)
 
 .PHONY: help venv host-packages engine images sandbox-up sandbox-down demo \
-        lint sanity unit integration molecule faults bench bench-smoke build test clean
+        lint sanity unit integration molecule faults bench bench-smoke build test clean module-wheelhouse
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -74,6 +74,19 @@ $(PGQ_VENV)/.installed: sandbox/app/requirements-memcached.txt
 	$(PYTHON) -m venv $(PGQ_VENV)
 	$(PGQ_VENV)/bin/pip install --quiet --disable-pip-version-check -r $<
 	touch $@
+
+# Wheels of requirements.txt (the modules' pinned libraries, redis_cutover_module_pip_requirements) for hosts that
+# cannot reach PyPI: -e redis_cutover_module_wheelhouse=$(CURDIR)/.cache/wheelhouse/modules with module_deps venv.
+WHEELHOUSE := $(CURDIR)/.cache/wheelhouse/modules
+$(WHEELHOUSE)/.stamp: requirements.txt
+	rm -rf $(WHEELHOUSE)
+	$(PYTHON) -m pip download --quiet --disable-pip-version-check --only-binary :all: --dest $(WHEELHOUSE) \
+	  --python-version 3.11 --implementation cp --abi cp311 \
+	  --platform manylinux2014_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux_2_28_x86_64 \
+	  -r requirements.txt
+	touch $@
+
+module-wheelhouse: $(WHEELHOUSE)/.stamp ## download the modules' pinned wheels for offline venv installs (.cache/wheelhouse/modules)
 
 integration: venv images $(PGQ_VENV)/.installed ## integration tests against real Redis/PostgreSQL/memcached and the sandbox stack
 	STOCK_PGQUEUER_PYTHON=$(PGQ_VENV)/bin/python $(LOCK) $(PYTEST) $(PYTEST_FLAGS) tests/integration
