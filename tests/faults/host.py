@@ -115,7 +115,9 @@ def compose_file_changed(baseline: Snapshot, change: Callable[[str], str]) -> It
 
 
 def staging_dirs() -> set[Path]:
-    return set(Path("/tmp").glob(STAGING_GLOB))
+    """The role's staging directories: under the state directory while a run holds the host's lock, in /tmp
+    for a check-mode run."""
+    return set(Path("/tmp").glob(STAGING_GLOB)) | set((sandbox.SANDBOX_DIR / ".cutover").glob("staging-*"))
 
 
 def problems(release: Release, baseline: Snapshot | None = None) -> list[str]:
