@@ -1,22 +1,31 @@
 """The execution environment definition: ansible-builder writes its build context offline, with the
-collection's Python and system requirements, and every pin matches the toolchain the tests use."""
+collection's Python and system requirements and the collection tarball of this checkout pinned to its
+version, and every pin matches the toolchain the tests use."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import re
+import shutil
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 import pytest
 import yaml
-from awx_data import REPO
+from awx_data import REPO, load_data
 from packaging.requirements import Requirement
 
 BIN = Path(sys.executable).parent
 EE_FILE = REPO / "execution-environment.yml"
 COLLECTION_EE_FILE = REPO / "meta" / "execution-environment.yml"
+GALAXY = yaml.safe_load((REPO / "galaxy.yml").read_text())
+FQCN = f"{GALAXY['namespace']}.{GALAXY['name']}"
+VERSION = GALAXY["version"]
+# What make build (tests/build/run.sh) writes, relative to the checkout.
+TARBALL = Path("build") / "collection" / f"{GALAXY['namespace']}-{GALAXY['name']}-{VERSION}.tar.gz"
 
 
 def requirement_pins(path: Path) -> dict[str, str]:
@@ -39,16 +48,49 @@ def bindep_packages(path: Path) -> list[str]:
     return [line.split()[0] for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
 
 
-@pytest.fixture(scope="module")
-def build_context(tmp_path_factory) -> Path:
-    context = tmp_path_factory.mktemp("ee") / "context"
+def build_tarball(output: Path) -> Path:
+    """The collection tarball of this checkout, built as make build builds it."""
+    output.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        [BIN / "ansible-builder", "create", "-f", EE_FILE, "-c", context, "--output-filename", "Containerfile"],
-        cwd=REPO,
+        [BIN / "ansible-galaxy", "collection", "build", "--force", "--output-path", output, REPO],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    (tarball,) = output.glob("*.tar.gz")
+    return tarball
+
+
+def collection_requirement(galaxy: dict) -> dict:
+    (entry,) = [item for item in galaxy["collections"] if item["name"] == FQCN]
+    return entry
+
+
+@pytest.fixture(scope="module")
+def checkout_copy(tmp_path_factory) -> Path:
+    """The EE definition and the files it names, with the tarball where make build puts it. A copy, so the
+    test never races make build over the checkout's build/ directory."""
+    root = tmp_path_factory.mktemp("ee-checkout")
+    shutil.copy(EE_FILE, root / EE_FILE.name)
+    (root / "meta").mkdir()
+    for name in ("ee-requirements.txt", "ee-bindep.txt"):
+        shutil.copy(REPO / "meta" / name, root / "meta" / name)
+    build_tarball(root / TARBALL.parent)
+    return root
+
+
+@pytest.fixture(scope="module")
+def build_context(checkout_copy) -> Path:
+    context = checkout_copy / "context"
+    subprocess.run(
+        [BIN / "ansible-builder", "create", "-f", EE_FILE.name, "-c", context, "--output-filename", "Containerfile"],
+        cwd=checkout_copy,
         check=True,
         capture_output=True,
         text=True,
         timeout=120,
+        # No network: create must work from the checkout alone.
+        env={"PATH": str(BIN), "HOME": str(checkout_copy), "no_proxy": "*", "https_proxy": "http://127.0.0.1:9"},
     )
     return context
 
@@ -77,7 +119,80 @@ def test_the_context_installs_the_collections_the_cutover_uses(build_context):
     names = [collection["name"] for collection in galaxy["collections"]]
     repository = yaml.safe_load((REPO / "galaxy.yml").read_text())["repository"]
     assert names[:3] == ["community.docker", "community.general", "ansible.posix"]
-    assert names[3] == f"{repository}.git"
+    assert names[3] == FQCN
+    assert not any(repository in str(collection.values()) for collection in galaxy["collections"])
+
+
+def test_the_collection_comes_from_the_tarball_in_the_context_pinned_to_its_version(build_context):
+    galaxy = yaml.safe_load((build_context / "_build" / "requirements.yml").read_text())
+    entry = collection_requirement(galaxy)
+    assert entry["type"] == "file"
+    assert entry["version"] == f"=={VERSION}"
+    # The galaxy stage copies _build to /build and installs from there: the source resolves inside _build.
+    tarball = build_context / "_build" / entry["source"]
+    assert tarball.is_file(), f"{entry['source']} is not in the build context"
+    assert tarball.name == TARBALL.name
+    with tarfile.open(tarball) as archive:
+        manifest = json.load(archive.extractfile("MANIFEST.json"))
+    assert manifest["collection_info"]["version"] == VERSION
+    containerfile = (build_context / "Containerfile").read_text()
+    assert "COPY _build /build" in containerfile
+    assert "WORKDIR /build" in containerfile
+
+
+def test_the_galaxy_stage_installs_exactly_that_version_offline(build_context, tmp_path):
+    """The collection install of the galaxy stage, run on the context as the image build runs it (cwd /build).
+    Its dependencies come from Galaxy in a real build; here they are left out, and nothing needs the network."""
+    build = build_context / "_build"
+    galaxy = yaml.safe_load((build / "requirements.yml").read_text())
+    entry = collection_requirement(galaxy)
+    only_this = tmp_path / "requirements.yml"
+    only_this.write_text(yaml.safe_dump({"collections": [entry]}))
+
+    def install(requirements: Path, into: Path) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [BIN / "ansible-galaxy", "collection", "install", "--no-deps", "-r", requirements, "-p", into],
+            cwd=build,
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    installed = install(only_this, tmp_path / "installed")
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    manifest = tmp_path / "installed" / "ansible_collections" / GALAXY["namespace"] / GALAXY["name"] / "MANIFEST.json"
+    assert json.loads(manifest.read_text())["collection_info"]["version"] == VERSION
+
+    # A tarball of another version under the pinned name would fail the build, not slip in.
+    other = tmp_path / "other.yml"
+    other.write_text(yaml.safe_dump({"collections": [{**entry, "version": "==99.0.0"}]}))
+    refused = install(other, tmp_path / "refused")
+    assert refused.returncode != 0
+    assert "does not satisfy" in refused.stdout + refused.stderr
+
+
+def test_the_definition_pins_the_tarball_and_the_version_of_galaxy_yml():
+    definition = yaml.safe_load(EE_FILE.read_text())
+    (build_file,) = definition["additional_build_files"]
+    assert build_file["src"] == str(TARBALL), "the EE copies the tarball make build writes"
+    entry = collection_requirement(definition["dependencies"]["galaxy"])
+    assert Path(entry["source"]) == Path(build_file["dest"]) / TARBALL.name
+    assert entry["version"] == f"=={VERSION}"
+
+
+def test_the_image_tag_carries_the_collection_version():
+    tags = yaml.safe_load(EE_FILE.read_text())["options"]["tags"]
+    assert tags
+    assert all(tag.rsplit(":", 1)[1] == VERSION for tag in tags), tags
+    image = load_data()["awx_execution_environment_image"]
+    assert image.rsplit(":", 1)[1] == VERSION, "settings.yml names the image of this version"
+
+
+def test_the_build_needs_no_git(build_context):
+    definition = yaml.safe_load(EE_FILE.read_text())
+    assert all(item.get("type") != "git" for item in definition["dependencies"]["galaxy"]["collections"])
+    assert not re.search(r"\bgit\b", (build_context / "Containerfile").read_text())
 
 
 def test_the_collection_metadata_points_at_its_requirement_files():
