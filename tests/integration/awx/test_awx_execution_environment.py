@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -148,8 +149,12 @@ def test_the_galaxy_stage_installs_exactly_that_version_offline(build_context, t
     entry = collection_requirement(galaxy)
     only_this = tmp_path / "requirements.yml"
     only_this.write_text(yaml.safe_dump({"collections": [entry]}))
+    config = tmp_path / "ansible.cfg"
+    config.write_text("[defaults]\n")
 
     def install(requirements: Path, into: Path) -> subprocess.CompletedProcess:
+        # Only `into` is a collections path, as in the image: a copy installed elsewhere must not satisfy it.
+        env = {key: value for key, value in os.environ.items() if not key.startswith("ANSIBLE_")}
         return subprocess.run(
             [BIN / "ansible-galaxy", "collection", "install", "--no-deps", "-r", requirements, "-p", into],
             cwd=build,
@@ -157,6 +162,7 @@ def test_the_galaxy_stage_installs_exactly_that_version_offline(build_context, t
             capture_output=True,
             text=True,
             timeout=120,
+            env={**env, "ANSIBLE_COLLECTIONS_PATH": str(into), "ANSIBLE_CONFIG": str(config)},
         )
 
     installed = install(only_this, tmp_path / "installed")
