@@ -64,14 +64,16 @@ def prepare_job(
     job_type: str | None = None,
     limit: str | None = None,
     envvars: dict | None = None,
+    extravars: dict | None = None,
 ) -> dict:
-    """Write the private data directory for one launch; returns the keyword arguments of ansible_runner.run."""
+    """Write the private data directory for one launch; returns the keyword arguments of ansible_runner.run.
+    `extravars` are sent beside the survey's answers and over them, as a workflow sends its artifacts."""
     env = private_data_dir / "env"
     env.mkdir(parents=True, exist_ok=True)
     (private_data_dir / "project").symlink_to(REPO, target_is_directory=True)
     (private_data_dir / "inventory").symlink_to(inventory.resolve())
-    extravars = survey_extravars(template.get("survey_spec") if template.get("survey_enabled") else None, answers or {})
-    (env / "extravars").write_text(json.dumps(extravars))
+    survey = template.get("survey_spec") if template.get("survey_enabled") else None
+    (env / "extravars").write_text(json.dumps({**survey_extravars(survey, answers or {}), **(extravars or {})}))
     (env / "cmdline").write_text(shlex.join(launch_cmdline(template, job_type, limit)))
     (env / "envvars").write_text(json.dumps(envvars or {}))
     return {"private_data_dir": str(private_data_dir), "playbook": template["playbook"], "quiet": True}

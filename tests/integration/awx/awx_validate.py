@@ -159,6 +159,54 @@ def repo_path_problems(data: dict, repo: Path = REPO) -> list[str]:
     return problems
 
 
+def launch_scm_problems(data: dict, name: str) -> list[str]:
+    """What would make a launch of the job template or workflow `name` reach the Git server: a project or
+    inventory source that syncs on launch, a branch chosen at launch, or a workflow node that is itself a sync.
+    Empty means the launch runs from what the controller already holds, Git up or down."""
+    by_name = {
+        list_name: {item.get("name"): item for item in data.get(list_name) or []}
+        for list_name in ("controller_templates", "controller_workflows", "controller_projects")
+    }
+    sources = data.get("controller_inventory_sources") or []
+
+    def inventory_problems(label: str, inventory: str) -> list[str]:
+        return [
+            f"{label}: inventory source {source.get('name')} of {inventory} is not update_on_launch: false,"
+            " so a launch would import it from the project's Git repository first"
+            for source in sources
+            if source.get("inventory") == inventory and source.get("update_on_launch") is not False
+        ]
+
+    def problems_of(name: str, label: str, seen: frozenset) -> list[str]:
+        if name in by_name["controller_templates"]:
+            template = by_name["controller_templates"][name]
+            label = f"{label}controller_templates[{name}]"
+            problems = []
+            project = by_name["controller_projects"].get(template.get("project"))
+            if project is not None and project.get("scm_update_on_launch") is not False:
+                problems.append(
+                    f"{label}: project {project.get('name')} is not scm_update_on_launch: false,"
+                    " so a launch would sync it from Git first"
+                )
+            if template.get("scm_branch") or template.get("ask_scm_branch_on_launch"):
+                problems.append(f"{label}: a branch chosen for the job is checked out from Git at launch")
+            return problems + inventory_problems(label, template.get("inventory"))
+        if name in by_name["controller_workflows"] and name not in seen:
+            workflow = by_name["controller_workflows"][name]
+            label = f"{label}controller_workflows[{name}]"
+            problems = inventory_problems(label, workflow["inventory"]) if workflow.get("inventory") else []
+            for node in workflow.get(NODES_KEY) or []:
+                runs = node.get("unified_job_template")
+                if runs in by_name["controller_projects"] or runs in {source.get("name") for source in sources}:
+                    problems.append(f"{label}: node {node.get('identifier')} syncs {runs} from Git")
+                else:
+                    problems += problems_of(runs, f"{label} node {node.get('identifier')} -> ", seen | {name})
+            return problems
+        return []
+
+    return problems_of(name, "", frozenset())
+
+
 def template_variables(data) -> set[str]:
     """Every variable the Jinja expressions in the data refer to."""
     if isinstance(data, dict):

@@ -28,6 +28,7 @@ CREATION_ORDER = [
     "credential",
     "inventory",
     "inventory_source",
+    "inventory_source_update",
     "job_template",
     "workflow_job_template",
     "workflow_job_template_node",
@@ -102,10 +103,8 @@ def test_every_field_of_the_data_reaches_its_module():
         assert set(params) <= passed.get(module, set()), f"{label}: the playbook drops {set(params) - passed[module]}"
 
 
-@pytest.fixture(scope="module")
-def recorded_run(tmp_path_factory) -> RecordedRun:
+def configure_run(root: Path, env: dict | None = None, extravars: dict | None = None) -> RecordedRun:
     """One real run of the configure playbook against the stand-in collection."""
-    root = tmp_path_factory.mktemp("awx-configure")
     modules = root / "collections" / "ansible_collections" / "awx" / "awx" / "plugins" / "modules"
     modules.mkdir(parents=True)
     for name in CREATION_ORDER:
@@ -123,11 +122,23 @@ def recorded_run(tmp_path_factory) -> RecordedRun:
             "BS_AWX_SSH_USER": "",
             "BS_AWX_SSH_PRIVATE_KEY": SSH_KEY_SENTINEL,
             "BS_AWX_VAULT_PASSWORD": "",
+            **(env or {}),
         },
+        extravars=extravars,
     )
     assert runner.status == "successful", runner.stdout.read()
     calls = [json.loads(line) for line in record.read_text().splitlines()]
     return RecordedRun(calls, places_showing(runner, [SSH_KEY_SENTINEL.splitlines()[1]]))
+
+
+@pytest.fixture(scope="module")
+def recorded_run(tmp_path_factory) -> RecordedRun:
+    return configure_run(tmp_path_factory.mktemp("awx-configure"))
+
+
+def sync_calls(data: dict) -> set[tuple[str, str]]:
+    """The syncs a configure run starts beside creating the objects: one import per inventory source."""
+    return {("inventory_source_update", source["name"]) for source in data["controller_inventory_sources"]}
 
 
 def test_the_run_sends_valid_arguments_for_every_object(recorded_run):
@@ -136,7 +147,8 @@ def test_the_run_sends_valid_arguments_for_every_object(recorded_run):
     for index, call in enumerate(calls):
         problems += v.spec_problems(call["module"], call["params"], f"call {index} ({call['module']})")
     assert problems == []
-    expected = {(module, object_key(params)) for module, label, params in d.iter_objects(d.load_data())}
+    data = d.load_data()
+    expected = {(module, object_key(params)) for module, label, params in d.iter_objects(data)} | sync_calls(data)
     assert {(call["module"], object_key(call["params"])) for call in calls} == expected
 
 
@@ -162,3 +174,25 @@ def test_credentials_take_secrets_from_the_environment_and_never_print_them(reco
     assert inputs["RevisBaliCRM inventory vault"] == {"vault_password": "ASK"}
     assert all(call["params"]["update_secrets"] is False for call in calls if call["module"] == "credential")
     assert recorded_run.key_shown_in == []
+
+
+def test_the_run_syncs_the_project_then_imports_the_inventory_launches_never_do(recorded_run):
+    """update_on_launch is off everywhere, so the configure run is what refreshes the project and the inventory."""
+    calls = recorded_run.calls
+    (project,) = [call["params"] for call in calls if call["module"] == "project"]
+    assert project["update_project"] is True
+    assert project["wait"] is True
+    modules = [call["module"] for call in calls]
+    updates = [call["params"] for call in calls if call["module"] == "inventory_source_update"]
+    assert {update["name"] for update in updates} == {s["name"] for s in d.load_data()["controller_inventory_sources"]}
+    assert all(update["wait"] is True for update in updates)
+    # The import reads the project's files: after the project sync and the source, before any template.
+    first_update = modules.index("inventory_source_update")
+    assert modules.index("project") < modules.index("inventory_source") < first_update < modules.index("job_template")
+
+
+def test_the_syncs_can_be_left_out(tmp_path):
+    run = configure_run(tmp_path, extravars={"awx_sync_sources": False})
+    (project,) = [call["params"] for call in run.calls if call["module"] == "project"]
+    assert project["update_project"] is False
+    assert "inventory_source_update" not in {call["module"] for call in run.calls}

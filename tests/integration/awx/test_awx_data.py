@@ -80,6 +80,50 @@ def test_the_workflow_runs_the_rollback_when_the_rollout_fails():
     assert rollout["job_type"] == rollback["job_type"] == "run"
 
 
+def test_the_rollback_launches_when_the_git_server_is_down():
+    assert v.launch_scm_problems(DATA, "Redis cutover: rollback") == []
+
+
+def test_the_workflow_launches_when_the_git_server_is_down():
+    (workflow,) = DATA["controller_workflows"]
+    assert v.launch_scm_problems(DATA, workflow["name"]) == []
+    assert v.launch_scm_problems(DATA, "Redis cutover: rollout") == []
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda data: data["controller_inventory_sources"][0].update(update_on_launch=True),
+            "inventory source inventories/production of RevisBaliCRM production is not update_on_launch: false",
+        ),
+        (
+            lambda data: data["controller_inventory_sources"][0].pop("update_on_launch"),
+            "is not update_on_launch: false",
+        ),
+        (
+            lambda data: data["controller_projects"][0].update(scm_update_on_launch=True),
+            "project revisbali.business_suite is not scm_update_on_launch: false",
+        ),
+        (
+            lambda data: template(data, "Redis cutover: rollback").update(ask_scm_branch_on_launch=True),
+            "a branch chosen for the job is checked out from Git at launch",
+        ),
+        (
+            lambda data: data["controller_workflows"][0]["simplified_workflow_nodes"].append(
+                {"identifier": "sync", "unified_job_template": "revisbali.business_suite"}
+            ),
+            "node sync syncs revisbali.business_suite from Git",
+        ),
+    ],
+    ids=["inventory-on-launch", "inventory-unset", "project-on-launch", "branch-prompt", "sync-node"],
+)
+def test_a_launch_time_git_dependency_is_reported(data, change, message):
+    change(data)
+    problems = v.launch_scm_problems(data, data["controller_workflows"][0]["name"])
+    assert any(message in problem for problem in problems), problems
+
+
 def test_optional_questions_have_no_default_so_the_inventory_value_stands():
     for label, survey in d.surveys(DATA):
         for question in survey["spec"]:
