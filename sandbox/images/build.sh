@@ -114,11 +114,23 @@ app memcached APP_MEMCACHED_IMAGE
 app redis APP_REDIS_IMAGE
 build FRONTEND_IMAGE PYTHON_IMAGE "$IMAGES/web" "$IMAGES/web/Dockerfile" PORT=4000
 build STUB_IMAGE PYTHON_IMAGE "$IMAGES/web" "$IMAGES/web/Dockerfile" PORT=8080
+# The remote-host tests' server and Docker-free controller (sandbox/remote/). The server's context gets the
+# pinned compose binary that bootstrap/compose.sh installs (its pin, read from that script, stays the only one).
+remote_host() {
+  local context=$CACHE_DIR/contexts/remote-host binary
+  binary=$("$SANDBOX_ROOT/remote/compose-binary.sh") || die "no pinned compose binary for $REMOTE_HOST_IMAGE"
+  mkdir -p "$context"
+  rsync -a --delete --exclude docker-compose "$IMAGES/remote-host/" "$context/"
+  install -m 0755 "$binary" "$context/docker-compose"
+  build REMOTE_HOST_IMAGE DEBIAN_IMAGE "$context" "$IMAGES/remote-host/Dockerfile"
+}
+remote_host
+build CONTROLLER_IMAGE PYTHON_IMAGE "$IMAGES/controller" "$IMAGES/controller/Dockerfile"
 
 # Images these builds replaced are ours and dangling now (unless a container still runs one).
 docker image prune --force --filter "label=$LABEL" >/dev/null
 log "done in $((SECONDS - started)) s"
 for var in DEBIAN_IMAGE PYTHON_IMAGE POSTGRES_IMAGE MEMCACHED_IMAGE REDIS_IMAGE APP_MEMCACHED_IMAGE \
-  APP_REDIS_IMAGE FRONTEND_IMAGE STUB_IMAGE; do
+  APP_REDIS_IMAGE FRONTEND_IMAGE STUB_IMAGE REMOTE_HOST_IMAGE CONTROLLER_IMAGE; do
   docker image ls --format '  {{.Repository}}:{{.Tag}}  {{.Size}}' "${!var}"
 done
