@@ -23,6 +23,7 @@ PYTEST_FLAGS ?= -ra
 LOCK := flock $(or $(SANDBOX_LOCK),/tmp/bs-sandbox.lock)
 
 .PHONY: help venv host-packages engine images sandbox-up sandbox-down demo \
+        remote-up remote-reset remote-down remote-integration \
         lint sanity unit integration molecule faults bench bench-smoke build test clean module-wheelhouse
 
 help: ## list the targets
@@ -50,6 +51,19 @@ sandbox-up: images ## bring up the pre-cutover (memcached) stack in $(SANDBOX_DI
 
 sandbox-down: ## remove the sandbox stack, its volumes and $(SANDBOX_DIR)
 	$(LOCK) sandbox/down.sh
+
+# The remote test hosts use their own engines, not the local stack: no sandbox lock.
+remote-up: images ## two test servers reached over SSH (sandbox/remote), each running the memcached stack
+	sandbox/remote/hosts.sh up
+
+remote-reset: images ## both remote hosts' stacks back to a fresh pre-cutover (memcached) stack
+	sandbox/remote/hosts.sh reset
+
+remote-down: ## remove the remote test hosts, their engines' volumes and their network
+	sandbox/remote/hosts.sh down
+
+remote-integration: venv remote-up ## the remote hosts over SSH and the Docker-free controller
+	$(PYTEST) $(PYTEST_FLAGS) tests/integration/remote
 
 demo: sandbox-up ## sandbox up on memcached, run the rollout, print the cutover report
 	$(LOCK) ansible-playbook playbooks/rollout.yml -i inventories/sandbox
