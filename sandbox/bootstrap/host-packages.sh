@@ -12,6 +12,7 @@ packages=(
   openssl            # TLS certificates for the Redis TLS tests
   shellcheck         # ansible-test sanity runs it on shell scripts
   rsync
+  openssh-client     # ssh, ssh-keygen: the remote test hosts (sandbox/remote) are reached over SSH
 )
 
 missing=()
