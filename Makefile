@@ -52,16 +52,20 @@ sandbox-up: images ## bring up the pre-cutover (memcached) stack in $(SANDBOX_DI
 sandbox-down: ## remove the sandbox stack, its volumes and $(SANDBOX_DIR)
 	$(LOCK) sandbox/down.sh
 
-# The remote test hosts use their own engines, not the local stack: no sandbox lock.
+# The remote test hosts use their own engines, not the local stack: no sandbox lock, but this one for everything
+# that changes or uses them (hosts.sh serialises its own runs with another file, so a suite holding this one can
+# still call hosts.sh reset).
+REMOTE_LOCK := flock $(or $(REMOTE_LOCK_FILE),/tmp/bs-remote.lock)
 remote-up: images ## two test servers reached over SSH (sandbox/remote), each running the memcached stack
-	sandbox/remote/hosts.sh up
+	$(REMOTE_LOCK) sandbox/remote/hosts.sh up
 
 remote-reset: images ## both remote hosts' stacks back to a fresh pre-cutover (memcached) stack
-	sandbox/remote/hosts.sh reset
+	$(REMOTE_LOCK) sandbox/remote/hosts.sh reset
 
 remote-down: ## remove the remote test hosts, their engines' volumes and their network
-	sandbox/remote/hosts.sh down
+	$(REMOTE_LOCK) sandbox/remote/hosts.sh down
 
+# The tests take REMOTE_LOCK themselves (also when `make integration` runs them).
 remote-integration: venv remote-up ## the remote hosts over SSH and the Docker-free controller
 	$(PYTEST) $(PYTEST_FLAGS) tests/integration/remote
 

@@ -267,6 +267,14 @@ down() {
   log "removed ${HOSTS[*]}, their volumes and network $REMOTE_NETWORK in $((SECONDS - started)) s (key pair kept in $REMOTE_CACHE)"
 }
 
+# One hosts.sh at a time changes the hosts (suites that use them take /tmp/bs-remote.lock, see the Makefile;
+# this is a different file, so a suite holding that one can still call reset).
+case ${1:-} in
+  up | reset | down)
+    exec 9>"${REMOTE_HOSTS_LOCK:-/tmp/bs-remote-hosts.lock}"
+    flock -w 600 9 || die "another hosts.sh has held ${REMOTE_HOSTS_LOCK:-/tmp/bs-remote-hosts.lock} for 10 minutes"
+    ;;
+esac
 case ${1:-} in
   up)
     case ${2:-} in

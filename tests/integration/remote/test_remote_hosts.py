@@ -8,10 +8,14 @@ both. Skipped, with the reason, when the hosts are not up. Traffic goes only to 
 
 from __future__ import annotations
 
+import fcntl
+import os
 import re
 import shlex
 import socket
 import subprocess
+import time
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -26,6 +30,8 @@ REPO = Path(__file__).resolve().parents[3]
 CACHE = REPO / ".cache/remote"
 SSH_CONFIG = CACHE / "ssh_config"
 CONTROLLER = REPO / "sandbox/remote/controller.sh"
+LOCK_FILE = os.environ.get("REMOTE_LOCK_FILE", "/tmp/bs-remote.lock")
+LOCK_WAIT = 1800
 # The stack's containers (sandbox/host/docker-compose.yml; bs-alloy stays behind its profile) and whether
 # each has a healthcheck.
 STACK = {
@@ -63,10 +69,23 @@ def why_not_up() -> str:
 
 
 @pytest.fixture(scope="module")
-def hosts_up() -> None:
-    reason = why_not_up()
-    if reason:
-        pytest.skip(f"remote test hosts are not up ({reason}): run `make remote-up`")
+def hosts_up() -> Iterator[None]:
+    """Holds the remote hosts' lock (the Makefile's REMOTE_LOCK) while the tests use them: a suite that runs a
+    cutover on them, or a reset, waits, and so do these tests for it."""
+    with open(LOCK_FILE, "a") as lock:
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"{LOCK_FILE} was held for {LOCK_WAIT} s by another suite using the remote hosts")
+                time.sleep(1)
+        reason = why_not_up()
+        if reason:
+            pytest.skip(f"remote test hosts are not up ({reason}): run `make remote-up`")
+        yield
 
 
 def ssh(user: str, host: str, command: str, *, check: bool = True) -> subprocess.CompletedProcess:
