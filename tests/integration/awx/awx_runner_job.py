@@ -37,6 +37,28 @@ def survey_extravars(survey: dict | None, answers: dict) -> dict:
     return extravars
 
 
+def workflow_node_extravars(
+    data: dict, workflow_name: str, identifier: str, artifacts: dict | None = None, answers: dict | None = None
+) -> dict:
+    """The extra vars AWX gives the job a workflow node launches, lowest precedence first: the job template's
+    extra_vars, its survey defaults (a workflow never asks a node's survey), the node's extra_data, the
+    set_stats artifacts of the jobs before it, then the workflow's own extra_vars and survey answers, which
+    win over everything (WorkflowJobNode.get_job_kwargs, then the template's _update_unified_job_kwargs)."""
+    (workflow,) = [item for item in data.get("controller_workflows") or [] if item["name"] == workflow_name]
+    (node,) = [node for node in workflow.get("simplified_workflow_nodes") or [] if node["identifier"] == identifier]
+    (template,) = [item for item in data["controller_templates"] if item["name"] == node["unified_job_template"]]
+    template_survey = template.get("survey_spec") if template.get("survey_enabled") else None
+    workflow_survey = workflow.get("survey_spec") if workflow.get("survey_enabled") else None
+    return {
+        **(template.get("extra_vars") or {}),
+        **survey_extravars(template_survey, {}),
+        **(node.get("extra_data") or {}),
+        **(artifacts or {}),
+        **(workflow.get("extra_vars") or {}),
+        **survey_extravars(workflow_survey, answers or {}),
+    }
+
+
 def launch_cmdline(template: dict, job_type: str | None = None, limit: str | None = None) -> list[str]:
     """ansible-playbook options for a launch; prompts the template does not ask for are refused, as AWX does."""
     if job_type and job_type != template.get("job_type", "run") and not template.get("ask_job_type_on_launch"):
