@@ -2,8 +2,9 @@
 
 No controller is needed: every object is checked against the argument spec of the awx.awx module
 that applies it (taken from the module itself), every name it refers to against the data, every
-playbook and inventory path against this repository, and every survey with awx_surveys. Each check
-returns a list of readable problems; an empty list means the data is valid.
+playbook and inventory path against this repository, every survey with awx_surveys, and the launch
+rules the cutover needs (no launch waits on Git, no job is sliced). Each check returns a list of
+readable problems; an empty list means the data is valid.
 """
 
 from __future__ import annotations
@@ -207,6 +208,26 @@ def launch_scm_problems(data: dict, name: str) -> list[str]:
     return problems_of(name, "", frozenset())
 
 
+def slicing_problems(data: dict) -> list[str]:
+    """Every job template runs as one job (job_slice_count: 1, set explicitly so a value typed into the UI is
+    reset) and no launch or workflow node can slice it: slices run in parallel, each with its own serial
+    batches, and their set_stats artifacts are merged key by key, so one slice's redis_cutover_hosts wins."""
+    problems = []
+    for template in data.get("controller_templates") or []:
+        label = f"controller_templates[{template.get('name')}]"
+        if template.get("job_slice_count") != 1:
+            problems.append(f"{label}: job_slice_count is {template.get('job_slice_count')!r}, not 1")
+        if template.get("ask_job_slice_count_on_launch"):
+            problems.append(f"{label}: a launch may choose a job slice count")
+    for workflow in data.get("controller_workflows") or []:
+        problems += [
+            f"controller_workflows[{workflow.get('name')}]: node {node.get('identifier')} sets job_slice_count"
+            for node in workflow.get(NODES_KEY) or []
+            if "job_slice_count" in node
+        ]
+    return problems
+
+
 def template_variables(data) -> set[str]:
     """Every variable the Jinja expressions in the data refer to."""
     if isinstance(data, dict):
@@ -233,4 +254,11 @@ def validate(data: dict, role_options: dict[str, dict], repo: Path = REPO) -> li
         + role_option_problems(data, role_options, repo)
         + survey_bool_problems(data, role_options)
         + template_variable_problems(data)
+        + slicing_problems(data)
+        + [
+            problem
+            for list_name in ("controller_templates", "controller_workflows")
+            for item in data.get(list_name) or []
+            for problem in launch_scm_problems(data, item.get("name"))
+        ]
     )

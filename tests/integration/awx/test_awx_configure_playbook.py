@@ -322,3 +322,9 @@ def test_the_syncs_can_be_left_out(tmp_path):
     (project,) = [call["params"] for call in run.calls if call["module"] == "project"]
     assert project["update_project"] is False
     assert "inventory_source_update" not in {call["module"] for call in run.calls}
+
+
+def test_the_templates_are_sent_as_one_job_each(recorded_run):
+    templates = [call["params"] for call in recorded_run.calls if call["module"] == "job_template"]
+    assert len(templates) == 2
+    assert all(t["job_slice_count"] == 1 and t["ask_job_slice_count_on_launch"] is False for t in templates)

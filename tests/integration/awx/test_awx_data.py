@@ -124,6 +124,31 @@ def test_a_launch_time_git_dependency_is_reported(data, change, message):
     assert any(message in problem for problem in problems), problems
 
 
+def test_every_template_runs_as_one_job_never_sliced():
+    assert v.slicing_problems(DATA) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda data: template(data, "Redis cutover: rollout").pop("job_slice_count"), "job_slice_count is None"),
+        (lambda data: template(data, "Redis cutover: rollback").update(job_slice_count=3), "job_slice_count is 3"),
+        (
+            lambda data: template(data, "Redis cutover: rollout").update(ask_job_slice_count_on_launch=True),
+            "a launch may choose a job slice count",
+        ),
+        (
+            lambda data: data["controller_workflows"][0]["simplified_workflow_nodes"][0].update(job_slice_count=2),
+            "node rollout sets job_slice_count",
+        ),
+    ],
+    ids=["unset", "three", "asked", "node"],
+)
+def test_slicing_is_reported(data, change, message):
+    change(data)
+    assert any(message in problem for problem in v.slicing_problems(data))
+
+
 def test_optional_questions_have_no_default_so_the_inventory_value_stands():
     for label, survey in d.surveys(DATA):
         for question in survey["spec"]:
