@@ -38,10 +38,14 @@ def test_rollout_then_rollback_launched_as_awx_does(tmp_path):
         job_type="run",
     )
     assert rollout.status == "successful", rollout.stdout.read()
-    report = artifact_data(rollout)["redis_cutover_report"]
+    artifacts = artifact_data(rollout)
+    report = artifacts["redis_cutover_reports"]["sandbox"]
     assert report["outcome"] == "cut over to Redis"
     assert report["smoke"]["django_backend"] == "django_redis.cache.RedisCache"
-    assert artifact_data(rollout)["redis_cutover_snapshot"] == report["release_id"]
+    # Keyed by host, so AWX's aggregation of several hosts keeps each one's snapshot apart.
+    assert artifacts["redis_cutover_hosts"]["sandbox"]["snapshot"] == report["release_id"]
+    assert artifacts["redis_cutover_hosts"]["sandbox"]["changed"] is True
+    assert "redis_cutover_snapshot" not in artifacts
     assert sandbox.container("bs-redis").health == "healthy"
     assert places_showing(rollout, secrets) == [], "a .env secret is in the rollout's job output"
 
@@ -50,10 +54,12 @@ def test_rollout_then_rollback_launched_as_awx_does(tmp_path):
         tmp_path / "rollback",
         TEMPLATES["Redis cutover: rollback"],
         inventory=SANDBOX_INVENTORY,
-        answers={"redis_cutover_snapshot": artifact_data(rollout)["redis_cutover_snapshot"]},
+        extravars=artifacts,
         job_type="run",
     )
     assert rollback.status == "successful", rollback.stdout.read()
-    assert artifact_data(rollback)["redis_cutover_report"]["outcome"] == "rolled back to memcached"
+    rolled_back = artifact_data(rollback)["redis_cutover_reports"]["sandbox"]
+    assert rolled_back["outcome"] == "rolled back to memcached"
+    assert rolled_back["snapshot"].endswith(report["release_id"]), "the rollback restored another snapshot"
     assert sandbox.container("memcached").status == "running"
     assert places_showing(rollback, secrets) == [], "a .env secret is in the rollback's job output"
