@@ -15,21 +15,25 @@ import sys
 LIBRARIES = ("redis", "psycopg", "docker")
 
 
+def imported_version(name):
+    try:
+        module = __import__(name)
+    except ImportError:
+        return None
+    return str(getattr(module, "__version__", "0"))
+
+
 def library_versions():
+    try:
+        from importlib import metadata  # Python 3.8+
+    except ImportError:
+        metadata = None
     found = {}
     for name in LIBRARIES:
         try:
-            from importlib import metadata  # Python 3.8+
-
-            found[name] = metadata.version(name)
-            continue
-        except Exception:  # noqa: BLE001 - absent metadata or Python < 3.8: fall back to importing it
-            pass
-        try:
-            module = __import__(name)
-            found[name] = str(getattr(module, "__version__", "0"))
-        except Exception:  # noqa: BLE001 - not importable: reported as absent
-            found[name] = None
+            found[name] = metadata.version(name) if metadata else imported_version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = imported_version(name)  # installed without metadata, or not at all
     return found
 
 
@@ -39,7 +43,7 @@ def apt_policy(packages):
         return None
     env = dict(os.environ, LC_ALL="C")
     out = subprocess.run(
-        ["apt-cache", "policy"] + packages, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, check=False
+        ["apt-cache", "policy", *packages], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, check=False
     ).stdout.decode("utf-8", "replace")
     policy = {name: {"installed": None, "candidate": None} for name in packages}
     current = None
@@ -47,7 +51,7 @@ def apt_policy(packages):
         if line and not line[0].isspace() and line.endswith(":"):
             current = policy.get(line[:-1])
         elif current is not None and line.strip().startswith(("Installed:", "Candidate:")):
-            key, _, value = line.strip().partition(":")
+            key, value = line.strip().partition(":")[::2]
             value = value.strip()
             current[key.lower()] = None if value in ("", "(none)") else value
     return policy
@@ -79,7 +83,7 @@ def main():
     try:
         with open("/etc/os-release", encoding="utf-8") as handle:
             for line in handle:
-                key, _, value = line.strip().partition("=")
+                key, value = line.strip().partition("=")[::2]
                 os_release[key] = value.strip('"')
     except OSError:
         pass
