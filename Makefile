@@ -23,8 +23,8 @@ PYTEST_FLAGS ?= -ra
 LOCK := flock $(or $(SANDBOX_LOCK),/tmp/bs-sandbox.lock)
 
 .PHONY: help venv host-packages engine images sandbox-up sandbox-down demo \
-        remote-up remote-reset remote-down remote-integration \
-        lint sanity unit integration molecule faults bench bench-smoke build test clean module-wheelhouse
+        remote-up remote-reset remote-down remote-integration remote \
+        lint sanity unit integration molecule faults bench bench-remote bench-smoke build test clean module-wheelhouse
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -69,6 +69,13 @@ remote-down: ## remove the remote test hosts, their engines' volumes and their n
 remote-integration: venv remote-up ## the remote hosts over SSH and the Docker-free controller
 	$(PYTEST) $(PYTEST_FLAGS) tests/integration/remote
 
+# Everything over SSH, as users run it: the hosts, molecule/remote (two hosts, become, the role's defaults, a
+# venv installed offline) and the faults over the wire (tests/faults/test_over_the_wire.py).
+remote: venv remote-up module-wheelhouse ## the remote gate: hosts checks, molecule/remote, faults over the wire
+	$(PYTEST) $(PYTEST_FLAGS) tests/integration/remote
+	$(REMOTE_LOCK) tests/molecule/run.sh remote
+	$(REMOTE_LOCK) $(PYTEST) $(PYTEST_FLAGS) -m remote tests/faults
+
 demo: sandbox-up ## sandbox up on memcached, run the rollout, print the cutover report
 	$(LOCK) ansible-playbook playbooks/rollout.yml -i inventories/sandbox
 	@cat "$$(readlink -f $(SANDBOX_DIR)/.cutover/reports/latest.txt)"
@@ -95,13 +102,15 @@ $(PGQ_VENV)/.installed: sandbox/app/requirements-memcached.txt
 
 # Wheels of requirements.txt (the modules' pinned libraries, redis_cutover_module_pip_requirements) for hosts that
 # cannot reach PyPI: -e redis_cutover_module_wheelhouse=$(CURDIR)/.cache/wheelhouse/modules with module_deps venv.
+# pip evaluates dependency markers for the Python that downloads, not the hosts': redis-py needs async-timeout on
+# Python < 3.11.3, which Debian 12's 3.11.2 is, so it is named here.
 WHEELHOUSE := $(CURDIR)/.cache/wheelhouse/modules
-$(WHEELHOUSE)/.stamp: requirements.txt
+$(WHEELHOUSE)/.stamp: requirements.txt Makefile
 	rm -rf $(WHEELHOUSE)
 	$(PYTHON) -m pip download --quiet --disable-pip-version-check --only-binary :all: --dest $(WHEELHOUSE) \
 	  --python-version 3.11 --implementation cp --abi cp311 \
 	  --platform manylinux2014_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux_2_28_x86_64 \
-	  -r requirements.txt
+	  -r requirements.txt "async-timeout>=4.0.3"
 	touch $@
 
 module-wheelhouse: $(WHEELHOUSE)/.stamp ## download the modules' pinned wheels for offline venv installs (.cache/wheelhouse/modules)
@@ -112,12 +121,15 @@ integration: venv images $(PGQ_VENV)/.installed ## integration tests against rea
 molecule: venv images ## molecule scenarios on the real engine
 	$(LOCK) tests/molecule/run.sh
 
-faults: venv images ## fault-injection suite against the sandbox
-	$(LOCK) $(PYTEST) $(PYTEST_FLAGS) tests/faults
+faults: venv images ## fault-injection suite against the sandbox (the remote ones run in the remote gate)
+	$(LOCK) $(PYTEST) $(PYTEST_FLAGS) -m "not remote" tests/faults
 
 bench: venv images ## benchmarks: collection rollout vs the seed runbook (BENCH_RUNS=N), module call cost
 	$(LOCK) $(BIN)/python bench/cutover.py --runs $${BENCH_RUNS:-3} --png docs/images/cutover-timeline-{driver}.png
 	$(LOCK) $(BIN)/python bench/module_calls.py --runs 5
+
+bench-remote: venv images remote-up ## rollout over SSH vs local on the same stack: one host, the two-host fleet (BENCH_RUNS=N)
+	$(LOCK) $(REMOTE_LOCK) $(BIN)/python bench/remote.py --runs $${BENCH_RUNS:-3}
 
 bench-smoke: venv images ## one short run of each benchmark to prove the harnesses work (no timing assertions)
 	$(LOCK) $(BIN)/python bench/cutover.py --runs 1 --short
