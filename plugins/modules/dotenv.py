@@ -158,8 +158,9 @@ def write_atomic(module, dest, content, reference):
         os.write(handle, to_bytes(content))
     finally:
         os.close(handle)
-    if os.path.exists(reference) and reference != dest and not os.path.exists(dest):
-        # A staged copy keeps the owner of the live file, so compose reads it the same way.
+    if os.path.exists(reference) and reference != dest and not os.path.exists(dest) and os.geteuid() == 0:
+        # A staged copy keeps the owner of the live file, so compose reads it the same way. Only root can give a
+        # file away; a non-root user's copy is its own, which it can read.
         stat = os.stat(reference)
         os.chown(tmp, stat.st_uid, stat.st_gid)
     module.atomic_move(tmp, dest)
