@@ -32,7 +32,7 @@ table() {
 }
 
 # Prints the gates that never ran, then the table; runs on every exit.
-planned=(setup lint sanity unit build images integration molecule faults bench-smoke)
+planned=(setup lint sanity unit build images integration molecule faults remote bench-smoke)
 images_pid=""
 finish() {
   local gate seen
@@ -97,7 +97,7 @@ else
   exit 1
 fi
 
-for engine_gate in integration molecule faults bench-smoke; do
+for engine_gate in integration molecule faults remote bench-smoke; do
   gate "$engine_gate" "$engine_gate" || exit 1
 done
 echo "make test: all gates passed"
