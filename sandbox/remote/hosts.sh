@@ -120,8 +120,11 @@ wait_host() {
       return 0
     fi
     if [ "$(docker inspect -f '{{.State.Running}}' "$host")" != true ]; then
+      # The entrypoint logs nothing itself: its engine's and sshd's logs are in the stopped container.
       docker logs --tail 20 "$host" >&2
-      die "$host exited (docker logs above)"
+      docker cp "$host:/var/log/dockerd.log" - 2>/dev/null | tar -xO 2>/dev/null | tail -n 30 >&2 || true
+      docker cp "$host:/var/log/sshd.log" - 2>/dev/null | tar -xO 2>/dev/null | tail -n 10 >&2 || true
+      die "$host exited with status $(docker inspect -f '{{.State.ExitCode}}' "$host") (its logs above)"
     fi
     sleep 0.5
   done

@@ -13,9 +13,22 @@ mkdir -p /run/sshd
 # The engine keeps its own bridges and iptables rules in this container's network namespace, so the
 # stack's compose networks work as on a real server. --cgroup-parent keeps its containers' cgroups apart
 # from the outer engine's /docker ones in the shared cgroup v1 hierarchy.
-rm -f /var/run/docker.pid
-dockerd --storage-driver=overlay2 --cgroup-parent="/${HOSTNAME}" >/var/log/dockerd.log 2>&1 &
+#
+# A restarted host keeps its container filesystem, so the last run's runtime state is still in /var/run.
+# A stale containerd.pid whose number now belongs to another process (pids repeat from 1 in a new pid
+# namespace) makes dockerd take containerd for running, dial its dead socket and exit: none of it is
+# data (that lives on the volume), so all of it goes.
+rm -rf /var/run/docker /var/run/docker.pid /var/run/docker.sock
+echo "=== $(date -u +%FT%TZ) dockerd starting" >>/var/log/dockerd.log
+dockerd --storage-driver=overlay2 --cgroup-parent="/${HOSTNAME}" >>/var/log/dockerd.log 2>&1 &
 pid=$!
 trap 'kill -TERM "$pid" 2>/dev/null' TERM INT
-# wait returns early when a trapped signal arrives: wait again until dockerd itself has gone.
-while kill -0 "$pid" 2>/dev/null; do wait "$pid" || true; done
+# wait returns early when a trapped signal arrives: wait again until dockerd itself has gone, then exit
+# with its status, so `docker ps -a` shows an engine that failed as a failure.
+status=0
+while kill -0 "$pid" 2>/dev/null; do
+  status=0
+  wait "$pid" || status=$?
+done
+echo "=== $(date -u +%FT%TZ) dockerd exited with status $status" >>/var/log/dockerd.log
+exit "$status"
