@@ -12,8 +12,21 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-# Every failure carries one of these in ``reason`` so a playbook can branch on it.
-REASONS = ("unreachable", "auth", "acl", "backend", "mismatch", "assertion", "container", "input", "dependency")
+# Every failure carries one of these in ``reason`` so a playbook can branch on it. ``file`` and ``format`` are
+# the dotenv module's: a file it cannot read, write or give its mode/owner to, and a .env it cannot parse.
+REASONS = (
+    "unreachable",
+    "auth",
+    "acl",
+    "backend",
+    "mismatch",
+    "assertion",
+    "container",
+    "input",
+    "dependency",
+    "file",
+    "format",
+)
 
 
 class ProbeError(Exception):
@@ -56,16 +69,26 @@ def require_text(params, names, prefix=""):
 
 
 class ProbeModule(AnsibleModule):
-    """AnsibleModule whose argument-spec rejections carry ``reason=input`` like every other failure."""
+    """AnsibleModule whose argument-spec rejections carry ``reason=input`` like every other failure.
+
+    ``fallback_reason`` tags the failures AnsibleModule raises itself after validation (atomic_move, setting a
+    file's owner or mode), which name no reason of their own."""
 
     def __init__(self, *args, **kwargs):
+        fallback_reason = kwargs.pop("fallback_reason", None)
+        if fallback_reason is not None and fallback_reason not in REASONS:
+            raise ValueError("unknown reason %r" % (fallback_reason,))
+        self._fallback_reason = None
         self._validating = True
         super(ProbeModule, self).__init__(*args, **kwargs)
         self._validating = False
+        self._fallback_reason = fallback_reason
 
     def fail_json(self, msg, **kwargs):
         if getattr(self, "_validating", False):
             kwargs.setdefault("reason", "input")
+        elif getattr(self, "_fallback_reason", None):
+            kwargs.setdefault("reason", self._fallback_reason)
         super(ProbeModule, self).fail_json(msg=msg, **kwargs)
 
     def hide(self, *secrets):

@@ -127,47 +127,62 @@ dest:
   returned: always
   type: str
   sample: /srv/business_suite/.env
+reason:
+  description:
+    - Why the module failed. V(input) (a parameter is invalid, such as a key that is not a valid .env name),
+      V(file) (a file is missing without O(create), or cannot be read, written, or given its mode or owner),
+      V(format) (a file is not a parseable .env; the message names the line but never its value).
+  returned: failure
+  type: str
+  sample: format
 """
 
 import os
 import tempfile
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
 
 from ansible_collections.revisbali.business_suite.plugins.module_utils import dotenv
+from ansible_collections.revisbali.business_suite.plugins.module_utils.probe import ProbeModule
 
 
 def read_text(module, path, create):
     if not os.path.exists(path):
         if create:
             return ""
-        module.fail_json(msg="%s does not exist (set create=true to create it)" % path)
+        module.fail_json(msg="%s does not exist (set create=true to create it)" % path, reason="file")
     try:
         with open(path, "rb") as handle:
             return to_text(handle.read(), errors="surrogate_or_strict")
     except (IOError, OSError, UnicodeError) as exc:
-        module.fail_json(msg="cannot read %s: %s" % (path, to_native(exc)))
+        module.fail_json(msg="cannot read %s: %s" % (path, to_native(exc)), reason="file")
 
 
 def write_atomic(module, dest, content, reference):
     directory = os.path.dirname(dest) or "."
-    handle, tmp = tempfile.mkstemp(prefix=".dotenv-", dir=directory)
+    tmp = None
     try:
-        os.fchmod(handle, 0o600)
-        os.write(handle, to_bytes(content))
-    finally:
-        os.close(handle)
-    if os.path.exists(reference) and reference != dest and not os.path.exists(dest) and os.geteuid() == 0:
-        # A staged copy keeps the owner of the live file, so compose reads it the same way. Only root can give a
-        # file away; a non-root user's copy is its own, which it can read.
-        stat = os.stat(reference)
-        os.chown(tmp, stat.st_uid, stat.st_gid)
+        handle, tmp = tempfile.mkstemp(prefix=".dotenv-", dir=directory)
+        try:
+            os.fchmod(handle, 0o600)
+            os.write(handle, to_bytes(content))
+        finally:
+            os.close(handle)
+        if os.path.exists(reference) and reference != dest and not os.path.exists(dest) and os.geteuid() == 0:
+            # A staged copy keeps the owner of the live file, so compose reads it the same way. Only root can give a
+            # file away; a non-root user's copy is its own, which it can read.
+            stat = os.stat(reference)
+            os.chown(tmp, stat.st_uid, stat.st_gid)
+    except (IOError, OSError) as exc:
+        if tmp is not None and os.path.exists(tmp):
+            os.remove(tmp)
+        module.fail_json(msg="cannot write %s: %s" % (dest, to_native(exc)), reason="file")
     module.atomic_move(tmp, dest)
 
 
 def main():
-    module = AnsibleModule(
+    # Failures of AnsibleModule's own file handling (atomic_move, owner, mode) are tagged reason=file.
+    module = ProbeModule(
         argument_spec=dict(
             path=dict(type="path", required=True),
             dest=dict(type="path"),
@@ -183,13 +198,14 @@ def main():
         ),
         supports_check_mode=True,
         mutually_exclusive=[("src", "set"), ("src", "remove")],
+        fallback_reason="file",
     )
     params = module.params
     path, dest = params["path"], params["dest"] or params["path"]
     wanted = dict((key, "" if value is None else to_text(value)) for key, value in params["set"].items())
     for key in list(wanted) + params["remove"]:
         if not dotenv.NAME_RE.match(key):
-            module.fail_json(msg="'%s' is not a valid .env key name" % key)
+            module.fail_json(msg="'%s' is not a valid .env key name" % key, reason="input")
     for key, value in wanted.items():
         if dotenv.is_secret(key, value):
             module.no_log_values.add(value)
@@ -205,7 +221,7 @@ def main():
             after, changed_keys, removed_keys = dotenv.apply(before, wanted, params["remove"], params["header"])
             after_text = dotenv.render(after)
     except dotenv.DotenvError as exc:
-        module.fail_json(msg="%s: %s" % (params["src"] or path, to_native(exc)))
+        module.fail_json(msg="%s: %s" % (params["src"] or path, to_native(exc)), reason="format")
 
     # A file this run creates gets 0600 (atomic_move would give it the umask's 0644); an existing one keeps its mode.
     mode = params["mode"] if params["mode"] is not None or os.path.exists(dest) else "0600"

@@ -93,3 +93,32 @@ def test_a_created_file_gets_0600_and_mode_is_enforced_when_given(tmp_path):
     again = run_module(tmp_path, path=str(created), set={"REDIS_HOST": "bs-redis"}, mode="0640")
     assert again["changed"] is True
     assert stat.S_IMODE(os.stat(created).st_mode) == 0o640
+
+
+@pytest.mark.parametrize(
+    "case, reason",
+    [
+        ("missing file", "file"),
+        ("malformed file", "format"),
+        ("bad key", "input"),
+        ("unknown option", "input"),
+        ("src and set together", "input"),
+        ("missing directory", "file"),
+        ("unknown owner", "file"),
+    ],
+)
+def test_every_failure_carries_a_reason(tmp_path, env_file, case, reason):
+    args = {
+        "missing file": dict(path=str(tmp_path / "absent.env"), set={"A": "1"}),
+        "malformed file": dict(path=str(env_file), set={"A": "1"}),
+        "bad key": dict(path=str(env_file), set={"NOT A KEY": "1"}),
+        "unknown option": dict(path=str(env_file), sett={"A": "1"}),
+        "src and set together": dict(path=str(env_file), src=str(env_file), set={"A": "1"}),
+        "missing directory": dict(path=str(env_file), dest=str(tmp_path / "absent" / ".env"), set={"A": "1"}),
+        "unknown owner": dict(path=str(env_file), set={"A": "1"}, owner="no-such-user-here"),
+    }[case]
+    if case == "malformed file":
+        env_file.write_text("not a key value line\n")
+    result = run_module(tmp_path, **args)
+    assert result["failed"] is True
+    assert result["reason"] == reason, result["msg"]
