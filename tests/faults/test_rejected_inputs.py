@@ -25,6 +25,10 @@ BAD_VARS = {
         {"redis_cutover_redis_port": 70000},
         r"redis_cutover_redis_port must be between 1 and 65535, got 70000",
     ),
+    "snapshots_keep 0": (
+        {"redis_cutover_snapshots_keep": 0},
+        r"redis_cutover_snapshots_keep must be 1 or more .*got '0'",
+    ),
     "missing project dir": (
         {"redis_cutover_project_dir": MISSING_DIR},
         re.escape(MISSING_DIR) + r" must be a directory",

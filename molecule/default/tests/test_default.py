@@ -94,6 +94,18 @@ def test_snapshot_is_private(host):
             assert host.file(f"{snapshot.path}/{file}").mode == 0o600, f"{name}/{file}"
 
 
+def test_retention_pruned_the_oldest_snapshot_and_its_rollback_tag():
+    # prepare left five earlier snapshots (20260101..05, bs-app:rollback-<id>); the default keeps five.
+    snapshots = sorted(path.name for path in (STATE_DIR / "snapshots").iterdir())
+    assert snapshots[:4] == [f"2026010{day}T000000Z" for day in range(2, 6)]
+    assert len(snapshots) == 5 and snapshots[4] > "2026010", snapshots
+    tags = sandbox.run(["docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}"]).stdout.split()
+    assert "bs-app:rollback-20260101T000000Z" not in tags
+    assert {f"bs-app:rollback-2026010{day}T000000Z" for day in range(2, 6)} <= set(tags)
+    manifest = json.loads((STATE_DIR / "snapshots" / snapshots[4] / "manifest.json").read_text())
+    assert {image["rollback_tag"] for image in manifest["images"].values()} <= set(tags)
+
+
 @pytest.mark.parametrize("name", ["latest.json", "latest.txt"])
 def test_report_exists(host, name):
     assert host.file(str(STATE_DIR / "reports" / name)).exists

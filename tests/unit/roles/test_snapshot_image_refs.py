@@ -1,0 +1,125 @@
+"""The image references the snapshot and the restore handle, rendered from the role's own task files: each
+service's rollback tag is a valid tag on the image's repository (also for an image pinned by digest, where
+appending a tag to the reference gave the invalid ``repo@sha256:rollback-<id>``), and the restore re-tags
+only the references a tag can name."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar, trust_as_template
+
+ROLE = Path(__file__).resolve().parents[3] / "roles/redis_cutover"
+DIGEST = "sha256:" + "ab" * 32
+# docker's reference grammar for a tag: repository[:port]/path:tag with tag [\w][\w.-]{0,127}
+TAGGED = re.compile(r"^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*:[\w][\w.-]{0,127}$")
+
+
+def task(file, name):
+    tasks = yaml.safe_load((ROLE / "tasks" / file).read_text())
+    found = [t for t in walk(tasks) if t.get("name") == name]
+    assert len(found) == 1, f"{name!r} not found once in {file}"
+    return found[0]
+
+
+def walk(tasks):
+    for entry in tasks:
+        yield entry
+        yield from walk(entry.get("block", []))
+
+
+def render(expression, **variables):
+    return Templar(loader=DataLoader(), variables=variables).template(trust_as_template(expression))
+
+
+@pytest.mark.parametrize(
+    "image, tag",
+    [
+        ("bs-app:release-memcached", "bs-app:rollback-20261203T000000Z"),
+        ("memcached", "memcached:rollback-20261203T000000Z"),
+        (
+            "registry.example.internal:5000/ops/memcached:1.6",
+            "registry.example.internal:5000/ops/memcached:rollback-20261203T000000Z",
+        ),
+        (f"memcached@{DIGEST}", "memcached:rollback-20261203T000000Z"),
+        (
+            f"registry.example.internal:5000/memcached:1.6@{DIGEST}",
+            "registry.example.internal:5000/memcached:rollback-20261203T000000Z",
+        ),
+    ],
+)
+def test_the_rollback_tag_is_a_tag_on_the_image_repository(image, tag):
+    expression = task("snapshot.yml", "Snapshot | Note each service's image name and id")["ansible.builtin.set_fact"]
+    item = {"item": "memcached", "container": {"Config": {"Image": image}, "Image": "sha256:" + "cd" * 32}}
+    images = render(
+        expression["__redis_cutover_snapshot_images"], item=item, __redis_cutover_release_id="20261203T000000Z"
+    )
+    assert images["memcached"]["rollback_tag"] == tag
+    assert TAGGED.match(tag)
+
+
+def test_the_restore_retags_only_references_a_tag_can_name():
+    loop = task("restore.yml", "Restore | Put the snapshot's images back under their names")["loop"]
+    snapshot_images = {
+        "bs-core": {"image": "bs-app:release-memcached", "id": "sha256:1"},
+        "memcached": {"image": f"memcached@{DIGEST}", "id": "sha256:2"},
+    }
+    items = render(loop, __redis_cutover_snapshot_images=snapshot_images)
+    assert [item["key"] for item in items] == ["bs-core"]
+
+
+def pruned(dirs, keep, coming=0, protect="", manifests=()):
+    block = task(
+        "snapshot_prune.yml", "Snapshots | Prune the ones beyond redis_cutover_snapshots_keep, with their rollback tags"
+    )
+    variables = dict(
+        __redis_cutover_prune_dirs=dirs,
+        __redis_cutover_prune_keep=keep,
+        __redis_cutover_prune_coming=coming,
+        __redis_cutover_prune_protect=protect,
+        __redis_cutover_prune_manifests=list(manifests),
+    )
+    names = render(block["vars"]["__redis_cutover_pruned"], **variables)
+    tags = render(block["vars"]["__redis_cutover_pruned_tags"], **variables, __redis_cutover_pruned=names)
+    return names, tags
+
+
+def manifest(path, *tags):
+    images = {f"service{i}": {"rollback_tag": tag} for i, tag in enumerate(tags)}
+    return {"item": path, "content": base64.b64encode(json.dumps({"images": images}).encode()).decode()}
+
+
+SNAPSHOTS = [f"/srv/app/.cutover/snapshots/2026120{day}T000000Z" for day in range(1, 8)]
+
+
+def test_prune_keeps_the_newest_and_removes_the_older_with_their_tags():
+    manifests = [
+        manifest(path, f"bs-app:rollback-{path[-16:]}", f"memcached:rollback-{path[-16:]}") for path in SNAPSHOTS
+    ]
+    names, tags = pruned(list(reversed(SNAPSHOTS)), keep=5, protect=SNAPSHOTS[-1], manifests=manifests)
+    assert names == SNAPSHOTS[:2]
+    assert tags == sorted(f"{repo}:rollback-{path[-16:]}" for path in SNAPSHOTS[:2] for repo in ("bs-app", "memcached"))
+
+
+def test_prune_counts_the_snapshot_check_mode_did_not_make():
+    assert pruned(SNAPSHOTS[:5], keep=5, coming=1)[0] == SNAPSHOTS[:1]
+    assert pruned(SNAPSHOTS[:5], keep=5, coming=0, protect=SNAPSHOTS[4])[0] == []
+
+
+def test_prune_never_removes_the_snapshot_a_rollback_restores():
+    # A clock that went back: the snapshot this run made sorts first.
+    names, _ = pruned(SNAPSHOTS[:3], keep=1, protect=SNAPSHOTS[0])
+    assert names == SNAPSHOTS[1:2]
+
+
+def test_prune_removes_a_snapshot_left_without_a_manifest():
+    names, tags = pruned(
+        SNAPSHOTS[:3], keep=2, protect=SNAPSHOTS[2], manifests=[manifest(SNAPSHOTS[1], "x:rollback-1")]
+    )
+    assert (names, tags) == (SNAPSHOTS[:1], [])
