@@ -114,7 +114,7 @@ def test_prune_counts_the_snapshot_check_mode_did_not_make():
 
 def test_prune_never_removes_the_snapshot_a_rollback_restores():
     # A clock that went back: the snapshot this run made sorts first.
-    names, _ = pruned(SNAPSHOTS[:3], keep=1, protect=SNAPSHOTS[0])
+    names = pruned(SNAPSHOTS[:3], keep=1, protect=SNAPSHOTS[0])[0]
     assert names == SNAPSHOTS[1:2]
 
 
