@@ -94,15 +94,17 @@ def run(
     *,
     verbose: int = 0,
     check: bool = False,
+    tags: str | None = None,
     kill_after: str | None = None,
     log: Path | None = None,
     timeout: float = 900,
 ) -> Run:
-    """ansible-playbook playbooks/<playbook>.yml -i inventories/sandbox -e <extra_vars> [--check --diff];
-    output also in `log`."""
+    """ansible-playbook playbooks/<playbook>.yml -i inventories/sandbox -e <extra_vars> [--check --diff]
+    [--tags <tags>]; output also in `log`."""
     argv = ["ansible-playbook", f"playbooks/{playbook}.yml", "-i", "inventories/sandbox"]
     argv += ["-e", json.dumps({**SHORT_TIMEOUTS, **(extra_vars or {})})] + (["-" + "v" * verbose] if verbose else [])
     argv += ["--check", "--diff"] if check else []
+    argv += ["--tags", tags] if tags else []
     started = time.monotonic()
     process = subprocess.Popen(
         argv,

@@ -90,3 +90,18 @@ def test_malformed_env_is_rejected(memcached_host, row, tmp_path, case):
     restored = host.read(".env") == original  # compared outside assert: a failure must not print .env
     assert restored, ".env was not put back as it was"
     assert not host.problems(host.MEMCACHED, memcached_host)
+
+
+@pytest.mark.parametrize("flow", ["rollout", "rollback"])
+def test_tags_preflight_runs_only_the_checks(memcached_host, row, tmp_path, flow):
+    row.fault, row.injected = f"{flow} --tags preflight", "a healthy memcached host"
+    result = playbook.run(flow, tags="preflight", log=tmp_path / "run.log")
+    row.seconds = result.seconds
+    changes = memcached_host.changes_to(host.take())
+    row.outcome = f"rc {result.rc}, changed: {changes or 'nothing'}"
+    assert result.rc == 0, result
+    assert re.search(r"ok=\d+\s+changed=0\s", result.output), result
+    steps = {task.split(" | ")[0] for task in result.tasks if " | " in task}
+    assert steps <= {"Rollout", "Rollback", "Preflight", "Connections"}, steps
+    assert not changes, f"--tags preflight changed the host: {changes}"
+    assert not host.problems(host.MEMCACHED, memcached_host)
