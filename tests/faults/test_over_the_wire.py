@@ -43,14 +43,21 @@ def on(host: str, release: str) -> list[str]:
 def test_ssh_link_dropped_during_the_drain_converges_on_the_next_run(fresh_hosts, row, tmp_path):
     host = "bs-host-1"
     row.fault, row.injected = "SSH link dropped", "every sshd session of deploy on bs-host-1 killed during the drain"
-    # A job in flight when the drain starts (the worker holds it for 40 s), and jobs queued meanwhile.
-    remote.enqueue(host, "demo.sleep", payload={"seconds": 40})
+    # A job in flight when the drain starts (the worker holds it for 60 s: the drain is still waiting on a slow
+    # machine), and jobs queued meanwhile.
+    remote.enqueue(host, "demo.sleep", payload={"seconds": 60})
     seqs = list(range(1, 21))
     remote.enqueue(host, "bench.record", count=len(seqs), seq_from=seqs[0])
 
     def drop_the_link():
-        # [s]shd: the pattern must not match this very shell's command line.
-        remote.sh(host, "pkill -KILL -f '[s]shd: deploy'")
+        # Only once the drain's module runs on the host (its become shell carries Ansible's BECOME-SUCCESS marker):
+        # a kill that lands before the task's SSH command starts is healed by the next connection, unnoticed.
+        # [B], [s]: the patterns must not match this very shell's command line.
+        remote.sh(
+            host,
+            "for i in $(seq 150); do pgrep -f '[B]ECOME-SUCCESS' >/dev/null && break; sleep 0.1; done;"
+            " pkill -KILL -f '[s]shd: deploy'",
+        )
 
     dropped = remote.run(
         "rollout",
