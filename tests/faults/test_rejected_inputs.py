@@ -105,3 +105,11 @@ def test_tags_preflight_runs_only_the_checks(memcached_host, row, tmp_path, flow
     assert steps <= {"Rollout", "Rollback", "Preflight", "Connections"}, steps
     assert not changes, f"--tags preflight changed the host: {changes}"
     assert not host.problems(host.MEMCACHED, memcached_host)
+
+
+def test_rollback_to_a_snapshot_that_does_not_exist_is_refused(memcached_host, row, tmp_path):
+    name = "20000101T000000Z"
+    row.fault, row.injected = "unknown snapshot", f"rollback -e redis_cutover_snapshot={name}"
+    result = playbook.run("rollback", {"redis_cutover_snapshot": name}, log=tmp_path / "run.log")
+    check_rejected(row, memcached_host, result, rf"no memcached snapshot named '{name}' under ", playbook.secrets())
+    assert not host.problems(host.MEMCACHED, memcached_host)
