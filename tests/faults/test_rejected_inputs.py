@@ -102,8 +102,39 @@ def test_tags_preflight_runs_only_the_checks(memcached_host, row, tmp_path, flow
     assert result.rc == 0, result
     assert re.search(r"ok=\d+\s+changed=0\s", result.output), result
     steps = {task.split(" | ")[0] for task in result.tasks if " | " in task}
-    assert steps <= {"Rollout", "Rollback", "Preflight", "Connections"}, steps
+    # Finish runs always and has nothing to do: no lock was taken, no staging directory made.
+    assert steps <= {"Rollout", "Rollback", "Preflight", "Connections", "Module deps", "Finish"}, steps
     assert not changes, f"--tags preflight changed the host: {changes}"
+    assert not host.problems(host.MEMCACHED, memcached_host)
+
+
+def test_tags_verify_runs_only_the_checks_and_the_verification(memcached_host, row, tmp_path):
+    row.fault, row.injected = (
+        "--tags verify",
+        "a healthy memcached host: rollback verifies it, rollout finds it not on Redis",
+    )
+    rollback = playbook.run("rollback", tags="verify", log=tmp_path / "rollback.log")
+    rollout = playbook.run("rollout", tags="verify", log=tmp_path / "rollout.log")
+    row.seconds = rollback.seconds + rollout.seconds
+    changes = memcached_host.changes_to(host.take())
+    row.outcome = f"rollback rc {rollback.rc}, rollout rc {rollout.rc}, changed: {changes or 'nothing'}"
+    assert rollback.rc == 0, rollback
+    assert re.search(r"ok=\d+\s+changed=0\s", rollback.output), rollback
+    assert any(task.startswith("Verify | Worker consumes") for task in rollback.tasks), rollback.tasks
+    assert rollout.rc != 0, f"--tags verify found a memcached host on Redis: {rollout}"
+    for result in (rollback, rollout):
+        steps = {task.split(" | ")[0] for task in result.tasks if " | " in task}
+        assert steps <= {
+            "Rollout",
+            "Rollback",
+            "Preflight",
+            "Connections",
+            "Module deps",
+            "Verify only",
+            "Verify",
+            "Finish",
+        }, steps
+    assert not changes, f"--tags verify changed the host: {changes}"
     assert not host.problems(host.MEMCACHED, memcached_host)
 
 
