@@ -12,9 +12,8 @@ import os
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from ansible_collections.revisbali.business_suite.plugins.module_utils import deps
-from ansible_collections.revisbali.business_suite.plugins.module_utils.probe import (
-    InputError,
-    ProbeError,
+from ansible_collections.revisbali.business_suite.plugins.module_utils.errors import InputError, ProbeError
+from ansible_collections.revisbali.business_suite.plugins.module_utils.input_checks import (
     require_port,
     require_positive,
     require_text,

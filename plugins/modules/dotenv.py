@@ -143,7 +143,7 @@ import tempfile
 from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
 
 from ansible_collections.revisbali.business_suite.plugins.module_utils import dotenv
-from ansible_collections.revisbali.business_suite.plugins.module_utils.probe import ProbeModule
+from ansible_collections.revisbali.business_suite.plugins.module_utils.probe_module import ProbeModule
 
 
 def read_text(module, path, create):

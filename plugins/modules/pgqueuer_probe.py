@@ -307,12 +307,12 @@ msg:
   type: str
 """
 
-from ansible_collections.revisbali.business_suite.plugins.module_utils import pgqueuer_checks
-from ansible_collections.revisbali.business_suite.plugins.module_utils.postgres_connection import (
+from ansible_collections.revisbali.business_suite.plugins.module_utils import pgqueuer
+from ansible_collections.revisbali.business_suite.plugins.module_utils.pgqueuer_postgres import (
     POSTGRES_CONNECTION_SPEC,
     POSTGRES_MUTUALLY_EXCLUSIVE,
 )
-from ansible_collections.revisbali.business_suite.plugins.module_utils.probe import ProbeModule
+from ansible_collections.revisbali.business_suite.plugins.module_utils.probe_module import ProbeModule
 from ansible_collections.revisbali.business_suite.plugins.module_utils.redis_connection import (
     REDIS_CONNECTION_SPEC,
     REDIS_MUTUALLY_EXCLUSIVE,
@@ -341,7 +341,7 @@ def main():
         required_if=[("broker", "redis", ("channel", "redis"))],
         supports_check_mode=True,
     )
-    module.run(pgqueuer_checks.run)
+    module.run(pgqueuer.run)
 
 
 if __name__ == "__main__":

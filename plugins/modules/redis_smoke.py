@@ -238,9 +238,9 @@ msg:
   type: str
 """
 
-from ansible_collections.revisbali.business_suite.plugins.module_utils import django_cache, redis_roundtrip
-from ansible_collections.revisbali.business_suite.plugins.module_utils.container_exec import docker_host_default
-from ansible_collections.revisbali.business_suite.plugins.module_utils.probe import InputError, ProbeModule
+from ansible_collections.revisbali.business_suite.plugins.module_utils import redis_smoke_checks
+from ansible_collections.revisbali.business_suite.plugins.module_utils.errors import InputError
+from ansible_collections.revisbali.business_suite.plugins.module_utils.probe_module import ProbeModule
 from ansible_collections.revisbali.business_suite.plugins.module_utils.redis_connection import (
     REDIS_CONNECTION_SPEC,
     REDIS_MUTUALLY_EXCLUSIVE,
@@ -271,8 +271,8 @@ def run(module):
             if other != mode and module.params.get(name) is not None:
                 raise InputError(name, "only applies to mode=%s" % other)
     if mode == "django":
-        return django_cache.run(module)
-    return redis_roundtrip.run(module)
+        return redis_smoke_checks.run_django(module)
+    return redis_smoke_checks.run_direct(module)
 
 
 def main():
@@ -297,7 +297,7 @@ def main():
         mutually_exclusive=REDIS_MUTUALLY_EXCLUSIVE,
         supports_check_mode=True,
     )
-    module.params["docker_host"] = module.params["docker_host"] or docker_host_default()
+    module.params["docker_host"] = module.params["docker_host"] or redis_smoke_checks.docker_host_default()
     module.run(run)
 
 

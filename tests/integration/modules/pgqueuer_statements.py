@@ -1,7 +1,7 @@
 """Print, as JSON, the statements the installed PgQueuer renders with its own query builders: those its
 worker process sends (``worker``) and some a producer or an operator's tool sends (``other``), each
 cut to the 1024 bytes pg_stat_activity keeps by default. Run with an interpreter that has pgqueuer
-(1.x or 0.x); the test classifies them with the collection's pgqueuer_sessions."""
+(1.x or 0.x); the test classifies them with the collection's pgqueuer_postgres."""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from ansible_collections.revisbali.business_suite.plugins.module_utils import pgqueuer_sessions
+from ansible_collections.revisbali.business_suite.plugins.module_utils import pgqueuer_postgres
 
 from .ansible_run import run_module, run_tasks
 
@@ -182,9 +182,15 @@ def test_the_classifier_knows_the_installed_pgqueuers_statements(stock_python):
     )
     statements = json.loads(proc.stdout)
     assert any(name.startswith("dequeue") for name in statements["worker"]), statements["worker"]
-    unknown = {name for name, sql in statements["worker"].items() if not pgqueuer_sessions.classify(sql, "ch_pgqueuer")}
+    unknown = {
+        name
+        for name, sql in statements["worker"].items()
+        if not pgqueuer_postgres.classify_statement(sql, "ch_pgqueuer")
+    }
     assert unknown == set(), "worker statements the probe would not see"
-    counted = {name for name, sql in statements["other"].items() if pgqueuer_sessions.classify(sql, "ch_pgqueuer")}
+    counted = {
+        name for name, sql in statements["other"].items() if pgqueuer_postgres.classify_statement(sql, "ch_pgqueuer")
+    }
     assert counted == set(), "statements that are not a worker's"
 
 
@@ -195,7 +201,7 @@ def test_wait_for_listening_sees_the_stock_worker_and_then_its_absence(postgres,
     assert listening["broker"]["listeners"] == 1, listening["broker"]
     assert listening["broker"]["match"] == "worker"
     [session] = listening["broker"]["sessions"]
-    assert session["statement"] in pgqueuer_sessions.WORKER_STATEMENTS or session["statement"] in ("listen", "notify")
+    assert session["statement"] in pgqueuer_postgres.WORKER_STATEMENTS or session["statement"] in ("listen", "notify")
 
     # It really listens: a job is taken at once through NOTIFY, not by the 30 s dequeue-timeout poll.
     started = time.monotonic()

@@ -1,84 +1,41 @@
-"""PgQueuer probes: queries over a scripted connection, the wake-up payload, the broker
-messages and the job round trip's verdicts."""
+"""PgQueuer probes: the wake-up payload, the broker messages, the waits and the job round trip's
+verdicts, over a scripted connection."""
 
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 
 import pytest
 
-from ansible_collections.revisbali.business_suite.plugins.module_utils import (
-    pgqueuer_broker,
-    pgqueuer_checks,
-    pgqueuer_queries,
-)
-from ansible_collections.revisbali.business_suite.plugins.module_utils.probe import InputError, ProbeError
-
-
-class Rows:
-    def __init__(self, rows):
-        self.rows = rows
-
-    def fetchall(self):
-        return self.rows
-
-
-class ScriptedConn:
-    """Answers each SQL constant with the rows the test scripted for it, in call order."""
-
-    def __init__(self, answers):
-        self.answers = {query: list(rows) for query, rows in answers.items()}
-        self.executed = []
-
-    def execute(self, query, params=None):
-        self.executed.append((query, params))
-        queue = self.answers[query]
-        return Rows(queue.pop(0) if len(queue) > 1 else queue[0])
-
-
-def test_schema_missing_names_each_part():
-    conn = ScriptedConn({pgqueuer_queries.SCHEMA_SQL: [[(True, False, True, False)]]})
-    assert pgqueuer_queries.schema_missing(conn) == ["table pgqueuer_log", "notify trigger on pgqueuer"]
-
-
-def test_depth_in_flight_and_stale():
-    conn = ScriptedConn(
-        {
-            pgqueuer_queries.DEPTH_SQL: [[("queued", "bench.record", 3, 1.5)]],
-            pgqueuer_queries.IN_FLIGHT_SQL: [[(7, "demo.sleep", 2.0), (8, "demo.sleep", 301.0)]],
-        }
-    )
-    assert pgqueuer_queries.depth(conn) == [dict(status="queued", entrypoint="bench.record", count=3, oldest_age_s=1.5)]
-    jobs = pgqueuer_queries.in_flight(conn)
-    assert [job["id"] for job in pgqueuer_queries.stale(jobs, 300)] == [8]
-    assert pgqueuer_queries.stale(jobs, 0) == jobs
-
-
-def test_sessions_and_finished_jobs_queries():
-    conn = ScriptedConn(
-        {
-            pgqueuer_queries.SESSIONS_SQL: [[(7, "app", "10.0.0.5", 'LISTEN "ch_pgqueuer"')]],
-            pgqueuer_queries.LOG_MARK_SQL: [[(120,)]],
-            pgqueuer_queries.FINISHED_SQL: [[("app.ocr", 2), ("app.sync", 1)]],
-        }
-    )
-    assert pgqueuer_queries.sessions(conn) == [(7, "app", "10.0.0.5", 'LISTEN "ch_pgqueuer"')]
-    assert pgqueuer_queries.sessions(conn, [7, 9])
-    assert [call[1] for call in conn.executed] == [dict(pids=None), dict(pids=[7, 9])]
-    assert pgqueuer_queries.log_mark(conn) == 120
-    assert pgqueuer_queries.finished_jobs(conn, 120, 41) == {"app.ocr": 2, "app.sync": 1}
-    assert conn.executed[-1][1] == dict(after=120, probe=41)
+from ansible_collections.revisbali.business_suite.plugins.module_utils import pgqueuer, pgqueuer_postgres
+from ansible_collections.revisbali.business_suite.plugins.module_utils.errors import InputError, ProbeError
+from tests.unit.plugins.module_utils.scripted_conn import ScriptedConn
 
 
 def test_wakeup_payload_is_pgqueuers_trigger_event():
     now = datetime(2026, 11, 26, 2, 0, 0, 123456, tzinfo=UTC)
-    payload = pgqueuer_broker.wakeup_payload(now)
+    payload = pgqueuer.wakeup_payload(now)
     assert payload == (
         '{"channel": "ch_pgqueuer", "operation": "insert", "sent_at": "2026-11-26T02:00:00.123456+00:00", '
         '"table": "pgqueuer", "type": "table_changed_event"}'
     )
-    assert datetime.fromisoformat(json.loads(pgqueuer_broker.wakeup_payload())["sent_at"]).tzinfo is not None
+    assert datetime.fromisoformat(json.loads(pgqueuer.wakeup_payload())["sent_at"]).tzinfo is not None
+
+
+def test_poll_checks_at_least_once_and_stops_at_the_deadline():
+    calls = []
+    value, waited = pgqueuer.poll(lambda: calls.append(1), 0, 0.01)
+    assert value is None and len(calls) == 1 and waited >= 0
+
+    started = time.monotonic()
+    value, waited = pgqueuer.poll(lambda: False, 0.2, 0.05)
+    # Upper bounds are loose: this is about stopping at all, not about speed on a loaded machine.
+    assert value is False and 0.2 <= waited < 5 and time.monotonic() - started < 5
+
+    answers = iter([0, 0, "ready"])
+    assert pgqueuer.poll(lambda: next(answers), 5, 0.01)[0] == "ready"
 
 
 def params(**overrides):
@@ -90,9 +47,9 @@ def params(**overrides):
 
 
 def test_validate_defaults_the_sql_channel_and_requires_the_redis_one():
-    assert pgqueuer_checks.validate(params()) == "ch_pgqueuer"
-    assert pgqueuer_checks.validate(params(channel="my.channel-1")) == "my.channel-1"
-    assert pgqueuer_checks.validate(params(broker="redis", channel="0")) == "0"
+    assert pgqueuer.validate(params()) == "ch_pgqueuer"
+    assert pgqueuer.validate(params(channel="my.channel-1")) == "my.channel-1"
+    assert pgqueuer.validate(params(broker="redis", channel="0")) == "0"
 
 
 @pytest.mark.parametrize(
@@ -109,11 +66,11 @@ def test_validate_defaults_the_sql_channel_and_requires_the_redis_one():
 )
 def test_validate_rejects(overrides, message):
     with pytest.raises(InputError) as raised:
-        pgqueuer_checks.validate(params(**overrides))
+        pgqueuer.validate(params(**overrides))
     assert message in raised.value.msg
 
 
-class FakeBroker(pgqueuer_broker.RedisBroker):
+class FakeBroker(pgqueuer.RedisBroker):
     """The Redis broker's wording, with counts the test sets."""
 
     def __init__(self, listeners=0, receivers=0):
@@ -140,18 +97,18 @@ class FakeModule:
 def job_conn(states, removed=True, finished=()):
     return ScriptedConn(
         {
-            pgqueuer_queries.LOG_MARK_SQL: [[(100,)]],
-            pgqueuer_queries.ENQUEUE_SQL: [[(41,)]],
-            pgqueuer_queries.JOB_STATE_SQL: [[state] for state in states],
-            pgqueuer_queries.REMOVE_QUEUED_SQL: [[(41,)] if removed else []],
-            pgqueuer_queries.FINISHED_SQL: [list(finished)],
+            pgqueuer_postgres.LOG_MARK_SQL: [[(100,)]],
+            pgqueuer_postgres.ENQUEUE_SQL: [[(41,)]],
+            pgqueuer_postgres.JOB_STATE_SQL: [[state] for state in states],
+            pgqueuer_postgres.REMOVE_QUEUED_SQL: [[(41,)] if removed else []],
+            pgqueuer_postgres.FINISHED_SQL: [list(finished)],
         }
     )
 
 
 def consume(conn, broker, **overrides):
     module = FakeModule(**overrides)
-    job, facts, _listeners, _waited = pgqueuer_checks.consume(module, conn, broker)
+    job, facts, _listeners, _waited = pgqueuer.consume(module, conn, broker)
     return job, facts, module.warnings
 
 
@@ -161,7 +118,7 @@ def test_probe_job_success():
     assert job["status"] == "successful" and job["id"] == 41 and job["wakeup_receivers"] == 1
     assert facts["proven"] and facts["by"] == "probe_job" and facts["finished_jobs"] == 0
     assert warnings == []
-    assert conn.executed[-1] == (pgqueuer_queries.FINISHED_SQL, dict(after=100, probe=41))
+    assert conn.executed[-1] == (pgqueuer_postgres.FINISHED_SQL, dict(after=100, probe=41))
 
 
 def test_job_that_ends_in_exception_is_a_mismatch():
@@ -223,13 +180,13 @@ def test_the_apps_own_finished_jobs_prove_consumption():
 def test_without_a_probe_job_finished_jobs_are_awaited():
     conn = ScriptedConn(
         {
-            pgqueuer_queries.LOG_MARK_SQL: [[(100,)]],
-            pgqueuer_queries.FINISHED_SQL: [[], [], [("app.ocr", 1)]],
+            pgqueuer_postgres.LOG_MARK_SQL: [[(100,)]],
+            pgqueuer_postgres.FINISHED_SQL: [[], [], [("app.ocr", 1)]],
         }
     )
     job, facts, warnings = consume(conn, FakeBroker(1, 0), entrypoint="", timeout=5.0)
     assert job is None and facts["proven"] and facts["by"] == "finished_jobs" and warnings == []
-    assert pgqueuer_queries.ENQUEUE_SQL not in [call[0] for call in conn.executed], "no probe job"
+    assert pgqueuer_postgres.ENQUEUE_SQL not in [call[0] for call in conn.executed], "no probe job"
     assert conn.executed[-1][1] == dict(after=100, probe=None)
     assert facts["msg"] == (
         "no probe job (entrypoint is empty) and 1 subscriber listens on Redis channel '0'; "
@@ -239,7 +196,7 @@ def test_without_a_probe_job_finished_jobs_are_awaited():
 
 @pytest.mark.parametrize(("require", "fails"), [("consuming", True), ("listening", False)])
 def test_without_a_probe_job_an_idle_queue_proves_nothing(require, fails):
-    conn = ScriptedConn({pgqueuer_queries.LOG_MARK_SQL: [[(100,)]], pgqueuer_queries.FINISHED_SQL: [[]]})
+    conn = ScriptedConn({pgqueuer_postgres.LOG_MARK_SQL: [[(100,)]], pgqueuer_postgres.FINISHED_SQL: [[]]})
     expected = (
         "no probe job (entrypoint is empty) and 1 subscriber listens on Redis channel '0': "
         "no job finished within 0s, so consumption is not proven"
@@ -254,7 +211,7 @@ def test_without_a_probe_job_an_idle_queue_proves_nothing(require, fails):
 
 
 def test_without_a_probe_job_and_without_listeners_it_fails():
-    conn = ScriptedConn({pgqueuer_queries.LOG_MARK_SQL: [[(100,)]], pgqueuer_queries.FINISHED_SQL: [[("a.b", 4)]]})
+    conn = ScriptedConn({pgqueuer_postgres.LOG_MARK_SQL: [[(100,)]], pgqueuer_postgres.FINISHED_SQL: [[("a.b", 4)]]})
     with pytest.raises(ProbeError) as raised:
         consume(conn, FakeBroker(0, 0), entrypoint="", require="listening")
     assert raised.value.msg == (
@@ -269,7 +226,7 @@ def test_job_timeout_while_a_worker_holds_it_leaves_it_alone():
         consume(conn, FakeBroker(1, 1))
     assert "still picked" in raised.value.msg and "left in place" in raised.value.msg
     assert raised.value.facts["job"]["status"] == "picked"
-    assert pgqueuer_queries.REMOVE_QUEUED_SQL not in [call[0] for call in conn.executed]
+    assert pgqueuer_postgres.REMOVE_QUEUED_SQL not in [call[0] for call in conn.executed]
 
 
 def test_job_picked_between_timeout_and_removal():
@@ -281,7 +238,7 @@ def test_job_picked_between_timeout_and_removal():
 
 
 def test_sql_broker_wording():
-    broker = pgqueuer_broker.PostgresBroker(handle=None, channel="ch_pgqueuer", timeout=1)
+    broker = pgqueuer.PostgresBroker(handle=None, channel="ch_pgqueuer", timeout=1)
     assert broker.nobody() == "no LISTEN session on 'ch_pgqueuer'"
     assert broker.some(1) == "1 LISTEN session on 'ch_pgqueuer'"
     assert broker.listening(1) == "1 session listens on 'ch_pgqueuer'"

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.revisbali.business_suite.plugins.module_utils import deps
-from ansible_collections.revisbali.business_suite.plugins.module_utils.probe import InputError
+from ansible_collections.revisbali.business_suite.plugins.module_utils.errors import InputError
 from ansible_collections.revisbali.business_suite.plugins.module_utils.redis_connection import (
     REDIS_CONNECTION_SPEC,
     classify_error,

@@ -1,34 +1,26 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026, RevisBali operations
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""pgqueuer_probe from start to verdict: PostgreSQL side (schema, depth, jobs in flight),
-broker side (listeners, private round trip), the optional probe job and the waits."""
+"""pgqueuer_probe from start to verdict: PostgreSQL side (schema, depth, jobs in flight), broker side
+(who listens for wake-ups, a round trip on a private channel, never the workers' one, and PgQueuer's
+wake-up event for the Redis broker), the optional probe job and the waits."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import re
+import select
 import time
+import uuid
+from collections import OrderedDict
+from datetime import datetime, timezone
 
-from ansible_collections.revisbali.business_suite.plugins.module_utils import (
-    deps,
-    pgqueuer_queries,
-    postgres_connection,
-    redis_connection,
-)
-from ansible_collections.revisbali.business_suite.plugins.module_utils.pgqueuer_broker import (
-    PostgresBroker,
-    RedisBroker,
-)
-from ansible_collections.revisbali.business_suite.plugins.module_utils.probe import (
-    InputError,
-    ProbeError,
-    Stopwatch,
-    elapsed_ms,
-    poll,
-    require_positive,
-)
+from ansible_collections.revisbali.business_suite.plugins.module_utils import deps, pgqueuer_postgres, redis_connection
+from ansible_collections.revisbali.business_suite.plugins.module_utils.errors import InputError, ProbeError
+from ansible_collections.revisbali.business_suite.plugins.module_utils.input_checks import require_positive
+from ansible_collections.revisbali.business_suite.plugins.module_utils.probe_module import Stopwatch, elapsed_ms
 
 DEFAULT_SQL_CHANNEL = "ch_pgqueuer"
 # PgQueuer's own rule for channel names (they end up in LISTEN and pg_notify).
@@ -60,6 +52,212 @@ def validate(params):
     return channel
 
 
+# The brokers.
+
+# PgQueuer's trigger payload, field for field; workers parse it strictly and log CRITICAL on
+# anything else, so only this exact shape is ever sent on a workers' channel.
+WAKEUP_CHANNEL_FIELD = "ch_pgqueuer"
+
+
+def wakeup_payload(now=None):
+    """The ``table_changed_event`` a committed INSERT into pgqueuer announces (timezone-aware)."""
+    sent_at = (now or datetime.now(timezone.utc)).isoformat()
+    return json.dumps(
+        OrderedDict(
+            [
+                ("channel", WAKEUP_CHANNEL_FIELD),
+                ("operation", "insert"),
+                ("sent_at", sent_at),
+                ("table", "pgqueuer"),
+                ("type", "table_changed_event"),
+            ]
+        )
+    )
+
+
+def _probe_name():
+    return "pgqueuer_probe_%s" % uuid.uuid4().hex[:16]
+
+
+def postgres_roundtrip(conn, timeout):
+    """LISTEN on a private channel, NOTIFY it from the same session, time the delivery (ms)."""
+    channel, token = _probe_name(), uuid.uuid4().hex
+    received = []
+
+    def on_notify(notify):
+        if notify.channel == channel:
+            received.append(notify.payload)
+
+    conn.add_notify_handler(on_notify)
+    try:
+        conn.execute(deps.psycopg_sql.SQL("LISTEN {}").format(deps.psycopg_sql.Identifier(channel)))
+        started = time.monotonic()
+        conn.execute("SELECT pg_notify(%s, %s)", (channel, token))
+        deadline = started + timeout
+        # Notifications are handed to the handler while psycopg reads any result; psycopg 3.1
+        # has no notifies(timeout=), so wait for the socket and let a no-op query drain it.
+        while not received and time.monotonic() < deadline:
+            if select.select([conn.fileno()], [], [], max(deadline - time.monotonic(), 0))[0]:
+                conn.execute("SELECT 1")
+        latency = elapsed_ms(started)
+        conn.execute(deps.psycopg_sql.SQL("UNLISTEN {}").format(deps.psycopg_sql.Identifier(channel)))
+    finally:
+        conn.remove_notify_handler(on_notify)
+    if received != [token]:
+        raise ProbeError("mismatch", "LISTEN/NOTIFY on a private channel got %r within %s s" % (received, timeout))
+    return latency
+
+
+def redis_subscribers(client, channel):
+    """PUBSUB NUMSUB: how many connections are subscribed to ``channel``."""
+    return int(dict(client.pubsub_numsub(channel)).get(channel, 0))
+
+
+def redis_roundtrip(client, timeout):
+    """SUBSCRIBE a private channel, PUBLISH to it, time the delivery (ms)."""
+    channel, token = _probe_name(), uuid.uuid4().hex
+    pubsub = client.pubsub()
+    try:
+        pubsub.subscribe(channel)
+        deadline = time.monotonic() + timeout
+        # The confirmation first: a publish before it could race the subscription.
+        if not _next_message(pubsub, "subscribe", deadline):
+            raise ProbeError("mismatch", "Redis did not confirm the SUBSCRIBE within %s s" % timeout)
+        started = time.monotonic()
+        client.publish(channel, token)
+        message = _next_message(pubsub, "message", deadline)
+        latency = elapsed_ms(started)
+        pubsub.unsubscribe(channel)
+    finally:
+        pubsub.close()
+    got = message and message["data"]
+    if got != token:
+        raise ProbeError("mismatch", "Redis PUBLISH on a private channel got %r within %s s" % (got, timeout))
+    return latency
+
+
+def _next_message(pubsub, kind, deadline):
+    while time.monotonic() < deadline:
+        message = pubsub.get_message(timeout=max(deadline - time.monotonic(), 0.01))
+        if message and message["type"] == kind:
+            return message
+    return None
+
+
+class Broker(object):
+    """What both brokers answer: who listens on the workers' channel, a private round trip,
+    the wake-up after an enqueue, and how to say who listens."""
+
+    name = listener = short = where = None  # set by each broker
+
+    def __init__(self, handle, channel, timeout):
+        self.handle, self.channel, self.timeout = handle, channel, timeout
+        self.hidden_sessions = 0  # sessions whose statement the probe may not see (SQL broker)
+
+    def listeners(self):
+        raise NotImplementedError
+
+    def roundtrip(self):
+        raise NotImplementedError
+
+    def wake(self):
+        raise NotImplementedError
+
+    def nobody(self):
+        return "no %s on %s%r" % (self.listener, self.where, self.channel)
+
+    def some(self, count):
+        return "%d %s%s on %s%r" % (count, self.listener, "" if count == 1 else "s", self.where, self.channel)
+
+    def listening(self, count):
+        """``1 subscriber listens on Redis channel '0'``, ``2 sessions listen on 'ch_pgqueuer'``."""
+        plural = count != 1
+        return "%d %s%s %s on %s%r" % (
+            count,
+            self.short,
+            "s" if plural else "",
+            "listen" if plural else "listens",
+            self.where,
+            self.channel,
+        )
+
+    def facts(self):
+        """What the result's ``broker`` says beyond name, channel and count."""
+        return {}
+
+    def close(self):
+        pass
+
+
+class PostgresBroker(Broker):
+    """PgQueuer's own LISTEN/NOTIFY: the queue table's trigger wakes the workers.
+
+    PostgreSQL shows no session which channels others LISTEN on; ``match`` says how listeners are
+    recognised in pg_stat_activity (pgqueuer_postgres.count_listeners): ``listen`` by their LISTEN statement, ``worker``
+    also by the statements a PgQueuer worker sends on the connection it LISTENs on.
+    """
+
+    name, listener, short, where = "postgres", "LISTEN session", "session", ""
+
+    def __init__(self, handle, channel, timeout, match="worker"):
+        super(PostgresBroker, self).__init__(handle, channel, timeout)
+        self.match = match
+        self.sessions = []
+
+    def listeners(self):
+        count, self.hidden_sessions, self.sessions, _again = pgqueuer_postgres.settle(
+            lambda pids: pgqueuer_postgres.sessions(self.handle, pids), self.channel, self.match
+        )
+        return count
+
+    def facts(self):
+        return dict(sessions=self.sessions, match=self.match)
+
+    def roundtrip(self):
+        return postgres_roundtrip(self.handle, self.timeout)
+
+    def wake(self):
+        """Nothing to send: the INSERT's trigger already notified at commit."""
+        return None
+
+
+class RedisBroker(Broker):
+    """The application's Redis broker: SQL stays on PostgreSQL, wake-ups travel over pub/sub."""
+
+    name, listener, short, where = "redis", "subscriber", "subscriber", "Redis channel "
+
+    def listeners(self):
+        return redis_subscribers(self.handle, self.channel)
+
+    def roundtrip(self):
+        return redis_roundtrip(self.handle, self.timeout)
+
+    def wake(self):
+        """Publish PgQueuer's wake-up after the enqueue committed; returns how many received it."""
+        return self.handle.publish(self.channel, wakeup_payload())
+
+    def close(self):
+        self.handle.close()
+
+
+# The waits, the probe job and the verdict.
+
+
+def poll(check, timeout, interval):
+    """Call ``check()`` until it returns a true value or ``timeout`` seconds pass.
+
+    Always checks at least once. Returns ``(last value, seconds waited)``.
+    """
+    started = time.monotonic()
+    deadline = started + timeout
+    while True:
+        value = check()
+        now = time.monotonic()
+        if value or now >= deadline:
+            return value, round(now - started, 3)
+        time.sleep(min(interval, max(deadline - now, 0)))
+
+
 def _listening(module, broker, timeout):
     wanted = module.params["min_listeners"]
     found, waited = poll(lambda: broker.listeners() >= wanted, timeout, module.params["poll_interval"])
@@ -71,10 +269,10 @@ def _listening(module, broker, timeout):
 
 
 def _drained(module, conn, timeout):
-    drained, waited = poll(lambda: not pgqueuer_queries.in_flight(conn), timeout, module.params["poll_interval"])
+    drained, waited = poll(lambda: not pgqueuer_postgres.in_flight(conn), timeout, module.params["poll_interval"])
     if drained:
         return waited
-    jobs = pgqueuer_queries.in_flight(conn)
+    jobs = pgqueuer_postgres.in_flight(conn)
     names = ", ".join("%s #%s" % (job["entrypoint"], job["id"]) for job in jobs[:10])
     message = "%d job(s) still picked after %.1f s: %s" % (len(jobs), waited, names)
     raise ProbeError("assertion", message, waited_s=waited, in_flight=jobs)
@@ -87,13 +285,13 @@ def probe_job(conn, broker, entrypoint, timeout):
     back (status ``deleted``); one a worker holds is left in place (status ``picked``).
     """
     started = time.monotonic()
-    job_id = pgqueuer_queries.enqueue(conn, entrypoint)
+    job_id = pgqueuer_postgres.enqueue(conn, entrypoint)
     job = dict(id=job_id, entrypoint=entrypoint, wakeup_receivers=broker.wake())
     states = []
 
     def finished():
-        states.append(pgqueuer_queries.job_state(conn, job_id))
-        return states[-1][1] in pgqueuer_queries.TERMINAL_STATUSES
+        states.append(pgqueuer_postgres.job_state(conn, job_id))
+        return states[-1][1] in pgqueuer_postgres.TERMINAL_STATUSES
 
     done, waited = poll(finished, timeout, JOB_POLL_S)
     queue_status, log_status = states[-1]
@@ -102,7 +300,7 @@ def probe_job(conn, broker, entrypoint, timeout):
         raise ProbeError("mismatch", "probe job %d (%s) ended %r" % (job_id, entrypoint, log_status), job=job)
     if not done and queue_status == "queued":
         # Taken back while no worker holds it; a worker that picked it just now keeps it.
-        job["status"] = "deleted" if pgqueuer_queries.remove_if_queued(conn, job_id) else "picked"
+        job["status"] = "deleted" if pgqueuer_postgres.remove_if_queued(conn, job_id) else "picked"
     return job, waited
 
 
@@ -180,13 +378,13 @@ def consume(module, conn, broker):
     that finished meanwhile. Returns (job, consumption facts, listeners, seconds waited)."""
     params = module.params
     entrypoint, timeout = params["entrypoint"], params["timeout"]
-    mark = pgqueuer_queries.log_mark(conn)
+    mark = pgqueuer_postgres.log_mark(conn)
     job = None
     if entrypoint:
         job, waited = probe_job(conn, broker, entrypoint, timeout)
     else:
-        _seen, waited = poll(lambda: pgqueuer_queries.finished_jobs(conn, mark), timeout, params["poll_interval"])
-    finished = pgqueuer_queries.finished_jobs(conn, mark, job and job["id"])
+        _seen, waited = poll(lambda: pgqueuer_postgres.finished_jobs(conn, mark), timeout, params["poll_interval"])
+    finished = pgqueuer_postgres.finished_jobs(conn, mark, job and job["id"])
     listeners = broker.listeners()
     facts, failure = consumption_verdict(broker, listeners, job, finished, waited, timeout)
     if failure:
@@ -219,7 +417,7 @@ def _open_broker(params, conn, channel, redis_settings, watch):
 def _probe(module, conn, channel, redis_settings, watch):
     """Everything after the PostgreSQL connection; returns the result without ``msg``."""
     params = module.params
-    missing = watch.time("schema", pgqueuer_queries.schema_missing, conn)
+    missing = watch.time("schema", pgqueuer_postgres.schema_missing, conn)
     if missing:
         message = "PgQueuer schema incomplete: missing %s" % ", ".join(missing)
         raise ProbeError("backend", message, schema_present=False, schema_missing=missing)
@@ -233,8 +431,8 @@ def _probe(module, conn, channel, redis_settings, watch):
             waited = _drained(module, conn, params["timeout"])
         if _wants_consumption(params) and not module.check_mode:
             job, consumption, listeners, waited = watch.time("job", consume, module, conn, broker)
-        jobs = watch.time("queue", pgqueuer_queries.in_flight, conn)
-        depth = pgqueuer_queries.depth(conn)
+        jobs = watch.time("queue", pgqueuer_postgres.in_flight, conn)
+        depth = pgqueuer_postgres.depth(conn)
         if listeners is None:
             listeners = broker.listeners()
         broker_facts = dict(name=broker.name, channel=broker.channel, listeners=listeners, roundtrip_ms=roundtrip_ms)
@@ -250,7 +448,7 @@ def _probe(module, conn, channel, redis_settings, watch):
         schema_present=True,
         depth=depth,
         in_flight=jobs,
-        stale=pgqueuer_queries.stale(jobs, params["stale_after"]),
+        stale=pgqueuer_postgres.stale(jobs, params["stale_after"]),
         broker=broker_facts,
         job=job,
         consumption=consumption,
@@ -269,15 +467,15 @@ def run(module):
     elif params.get("redis"):
         module.warn("redis is ignored with broker=postgres")
     deps.require(module, "psycopg", *(["redis"] if redis_settings else []))
-    conninfo = postgres_connection.resolve_conninfo(params, "pgqueuer_probe")
+    conninfo = pgqueuer_postgres.resolve_conninfo(params, "pgqueuer_probe")
     module.hide(conninfo.get("password"))
 
     watch = Stopwatch()
-    conn = watch.time("connect", postgres_connection.connect, conninfo)
+    conn = watch.time("connect", pgqueuer_postgres.connect, conninfo)
     try:
         result = _probe(module, conn, channel, redis_settings, watch)
     except deps.psycopg.Error as e:
-        raise postgres_connection.postgres_failure(e, conninfo, "the PgQueuer probe") from e
+        raise pgqueuer_postgres.postgres_failure(e, conninfo, "the PgQueuer probe") from e
     except redis_connection.redis_error_types() as e:
         raise redis_connection.redis_failure(e, redis_settings, "the broker probe") from e
     finally:
