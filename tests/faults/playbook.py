@@ -49,8 +49,9 @@ class Run:
 
     @property
     def failure(self) -> str:
-        """The messages of the failed tasks, as the operator reads them (empty when none failed)."""
-        return "\n".join(re.findall(r"^\[ERROR\]: (.*)$", self.output, re.MULTILINE))
+        """The messages of the failed tasks, as the operator reads them (empty when none failed); a message
+        continued on the next lines (the argument spec's) is kept whole, up to its `Origin:` or a blank line."""
+        return "\n".join(re.findall(r"^\[ERROR\]: (.*(?:\n(?!Origin:).+)*)", self.output, re.MULTILINE))
 
     def started(self, prefix: str) -> bool:
         return any(name.startswith(prefix) for name in self.tasks)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.faults import host
+from ansible_collections.revisbali.business_suite.plugins.filter.phase_steps import POINTS
+from tests.faults import hooks, host
 from tests.lib import sandbox
 
 pytestmark = pytest.mark.sandbox
@@ -41,9 +42,29 @@ FAULTS = {
 }
 
 
+# Every hook point of the rollout, recorded on the first fault: a failure in converge shows where hooks run on
+# the way out (the automatic restore's own restore and converge, towards memcached) and where they do not.
+HOOKS_RAN = [
+    *(
+        f"{when}_{phase} rollout redis"
+        for phase in ("preflight", "render", "images", "snapshot")
+        for when in ("before", "after")
+    ),
+    "before_converge rollout redis",  # converge fails: no after_converge towards Redis, no prune, no report
+    "before_restore rollout memcached",
+    "after_restore rollout memcached",
+    "before_converge rollout memcached",
+    "after_converge rollout memcached",
+]
+
+
 @pytest.mark.parametrize("fault", FAULTS)
-def test_failed_step_restores_memcached(scenario, fault):
+def test_failed_step_restores_memcached(scenario, fault, tmp_path):
     overrides, injected, failing_step, verbose, override_file = FAULTS[fault]
+    hooked = fault == "Redis never healthy"
+    if hooked:
+        hook_overrides, hooks_ran = hooks.recorder(tmp_path, list(POINTS))
+        overrides = {**overrides, **hook_overrides}
     scenario.row.fault, scenario.row.injected = fault, f"{injected} ({', '.join(overrides)})" if overrides else injected
     if override_file:
         OVERRIDE_FILE.write_text(override_file)
@@ -54,4 +75,6 @@ def test_failed_step_restores_memcached(scenario, fault):
     assert result.rc != 0, "the rollout succeeded although the fault was injected"
     assert f"ROLLOUT FAILED at '{failing_step}" in result.failure, f"unexpected failure:\n{result.failure}"
     assert "The host is back on memcached" in result.failure, f"no restore reported:\n{result.failure}"
+    if hooked:
+        assert hooks_ran() == HOOKS_RAN, hooks_ran()
     scenario.finish(host.MEMCACHED)

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.faults import host, playbook
+from tests.faults import hooks, host, playbook
 from tests.lib import sandbox
 
 pytestmark = pytest.mark.sandbox
@@ -28,6 +28,14 @@ BAD_VARS = {
     "snapshots_keep 0": (
         {"redis_cutover_snapshots_keep": 0},
         r"redis_cutover_snapshots_keep must be 1 or more .*got '0'",
+    ),
+    "hook path relative": (
+        {"redis_cutover_hooks": {"after_converge": ["hooks/notify.yml"]}},
+        r"redis_cutover_hooks.after_converge: 'hooks/notify.yml' is not an absolute path",
+    ),
+    "hook point unknown": (
+        {"redis_cutover_hooks": {"before_deploy": ["/etc/hostname"]}},
+        r"redis_cutover_hooks\.before_deploy\. Supported parameters include: after_converge",
     ),
     "missing project dir": (
         {"redis_cutover_project_dir": MISSING_DIR},
@@ -94,8 +102,13 @@ def test_malformed_env_is_rejected(memcached_host, row, tmp_path, case):
 
 @pytest.mark.parametrize("flow", ["rollout", "rollback"])
 def test_tags_preflight_runs_only_the_checks(memcached_host, row, tmp_path, flow):
-    row.fault, row.injected = f"{flow} --tags preflight", "a healthy memcached host"
-    result = playbook.run(flow, tags="preflight", log=tmp_path / "run.log")
+    release = {"rollout": "redis", "rollback": "memcached"}[flow]
+    row.fault, row.injected = (
+        f"{flow} --tags preflight",
+        "a healthy memcached host; hooks around preflight and before converge",
+    )
+    overrides, hooks_ran = hooks.recorder(tmp_path, ["before_preflight", "after_preflight", "before_converge"])
+    result = playbook.run(flow, overrides, tags="preflight", log=tmp_path / "run.log")
     row.seconds = result.seconds
     changes = memcached_host.changes_to(host.take())
     row.outcome = f"rc {result.rc}, changed: {changes or 'nothing'}"
@@ -103,7 +116,9 @@ def test_tags_preflight_runs_only_the_checks(memcached_host, row, tmp_path, flow
     assert re.search(r"ok=\d+\s+changed=0\s", result.output), result
     steps = {task.split(" | ")[0] for task in result.tasks if " | " in task}
     # Finish runs always and has nothing to do: no lock was taken, no staging directory made.
-    assert steps <= {"Rollout", "Rollback", "Preflight", "Connections", "Module deps", "Finish"}, steps
+    assert steps <= {"Rollout", "Rollback", "Preflight", "Connections", "Module deps", "Finish", "Hook"}, steps
+    # The preflight phase's hooks have its tags; a later phase's do not run.
+    assert hooks_ran() == [f"before_preflight {flow} {release}", f"after_preflight {flow} {release}"]
     assert not changes, f"--tags preflight changed the host: {changes}"
     assert not host.problems(host.MEMCACHED, memcached_host)
 

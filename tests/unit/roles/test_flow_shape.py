@@ -1,14 +1,20 @@
 """The flows read in one pass: each is a list of phases included one level deep, and no include chain from a
-flow is more than two deep (a flow's phase may include one more, as the restore's converge does)."""
+flow is more than two deep (a flow's phase may include one more, as the restore's converge does). A phase with
+hook points is included through the phase_steps filter, which names the phase in the include's loop."""
 
+import re
 from pathlib import Path
 
 import pytest
 import yaml
 
+from ansible_collections.revisbali.business_suite.plugins.filter.phase_steps import PHASES
+
 TASKS = Path(__file__).resolve().parents[3] / "roles" / "redis_cutover" / "tasks"
 FLOWS = ["rollout.yml", "rollback.yml", "local_dev.yml"]
 INCLUDE = "ansible.builtin.include_tasks"
+HOOKED = re.compile(r"^\{\{ '(?P<phase>\w+)' \| revisbali\.business_suite\.phase_steps\(redis_cutover_hooks\) \}\}$")
+STEP_FILE = "{{ __redis_cutover_step.file }}"
 
 
 def tasks_of(items):
@@ -24,7 +30,11 @@ def includes(name):
     for task in tasks_of(yaml.safe_load((TASKS / name).read_text())):
         target = task.get(INCLUDE)
         if target is not None:
-            found.append(target["file"] if isinstance(target, dict) else target)
+            target = target["file"] if isinstance(target, dict) else target
+            hooked = HOOKED.match(str(task.get("loop", "")))
+            if target == STEP_FILE and hooked:  # the phase with its hooks around it: the phase's own file
+                target = PHASES[hooked["phase"]]
+            found.append(target)
     return found
 
 
@@ -73,3 +83,26 @@ def test_every_task_file_is_used():
     used = {child for name in TASKS.glob("*.yml") for child in includes(name.name)}
     unused = {path.name for path in TASKS.glob("*.yml")} - used - set(FLOWS) - {"main.yml"}
     assert not unused, f"task files no flow includes: {sorted(unused)}"
+
+
+def hooked_phases(name):
+    return [
+        HOOKED.match(task["loop"])["phase"]
+        for task in tasks_of(yaml.safe_load((TASKS / name).read_text()))
+        if HOOKED.match(str(task.get("loop", "")))
+    ]
+
+
+def test_every_hook_point_is_reached_by_a_flow():
+    reached = {phase for flow in FLOWS for phase in hooked_phases(flow)}
+    assert reached == set(PHASES), f"hook points no flow reaches: {sorted(set(PHASES) - reached)}"
+
+
+@pytest.mark.parametrize("flow", FLOWS)
+def test_a_hooked_include_runs_the_phase_it_names(flow):
+    for task in tasks_of(yaml.safe_load((TASKS / flow).read_text())):
+        target = task.get(INCLUDE)
+        target = target["file"] if isinstance(target, dict) else target
+        if target == STEP_FILE:
+            assert HOOKED.match(str(task.get("loop", ""))), f"{task['name']} includes a step file without phase_steps"
+            assert task["loop_control"]["loop_var"] == "__redis_cutover_step", task["name"]
