@@ -3,10 +3,12 @@ by itself, fail with the reason, lose no job and leave the files byte-identical 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ansible_collections.revisbali.business_suite.plugins.filter.phase_steps import POINTS
-from tests.faults import hooks, host
+from tests.faults import hooks, host, playbook
 from tests.lib import sandbox
 
 pytestmark = pytest.mark.sandbox
@@ -77,4 +79,37 @@ def test_failed_step_restores_memcached(scenario, fault, tmp_path):
     assert "The host is back on memcached" in result.failure, f"no restore reported:\n{result.failure}"
     if hooked:
         assert hooks_ran() == HOOKS_RAN, hooks_ran()
+    scenario.finish(host.MEMCACHED)
+
+
+# A restore that fails (here a before_restore hook of the user's) must not hide the first failure: the message
+# names both, where the snapshot is and the rollback command that finishes the job, which then must work.
+FAILING_RESTORE_HOOK = """---
+- name: Hook | Fail as a broken restore would
+  ansible.builtin.fail:
+    msg: no space left on the snapshot's disk
+"""
+
+
+def test_failed_restore_names_both_failures_and_the_rollback_it_names_recovers(scenario, tmp_path):
+    hook = tmp_path / "restore-fails.yml"
+    hook.write_text(FAILING_RESTORE_HOOK)
+    overrides = {**FAULTS["Redis never healthy"][0], "redis_cutover_hooks": {"before_restore": [str(hook)]}}
+    scenario.row.fault = "the automatic restore fails too"
+    scenario.row.injected = "Redis never healthy, then a before_restore hook fails; then the rollback the message names"
+    result = scenario.run(overrides)
+    assert result.rc != 0, "the rollout succeeded although the fault was injected"
+    failure = " ".join(result.failure.split())
+    assert "ROLLOUT FAILED at 'Converge | Start the cache server" in failure, failure
+    assert (
+        "AND THE AUTOMATIC RESTORE FAILED at 'Hook | Fail as a broken restore would' "
+        "(no space left on the snapshot's disk)" in failure
+    ), failure
+    named = re.search(r"run playbooks/rollback\.yml with -e redis_cutover_snapshot=(\w+)", failure)
+    assert named, f"the failure does not name the rollback to run: {failure}"
+    rollback = playbook.run("rollback", {"redis_cutover_snapshot": named[1]}, log=scenario.logs / "rollback.log")
+    scenario.runs.append(rollback)
+    scenario.row.seconds += rollback.seconds
+    rollback.assert_no_secrets(scenario.secrets)
+    assert rollback.rc == 0, rollback
     scenario.finish(host.MEMCACHED)

@@ -137,7 +137,9 @@ def test_tags_verify_runs_only_the_checks_and_the_verification(memcached_host, r
     assert re.search(r"ok=\d+\s+changed=0\s", rollback.output), rollback
     assert any(task.startswith("Verify | Worker consumes") for task in rollback.tasks), rollback.tasks
     assert rollout.rc != 0, f"--tags verify found a memcached host on Redis: {rollout}"
-    assert "the host is not on redis: its docker-compose.yml describes the memcached release" in rollout.failure, rollout
+    assert "the host is not on redis: its docker-compose.yml describes the memcached release" in rollout.failure, (
+        rollout
+    )
     for result in (rollback, rollout):
         steps = {task.split(" | ")[0] for task in result.tasks if " | " in task}
         assert steps <= {
