@@ -68,10 +68,20 @@ def test_the_restore_retags_only_references_a_tag_can_name():
     loop = task("restore.yml", "Restore | Put the snapshot's images back under their names")["loop"]
     snapshot_images = {
         "bs-core": {"image": "bs-app:release-memcached", "id": "sha256:1"},
+        "bs-worker": {"image": "bs-app:release-memcached", "id": "sha256:1"},
         "memcached": {"image": f"memcached@{DIGEST}", "id": "sha256:2"},
     }
     items = render(loop, __redis_cutover_snapshot_images=snapshot_images)
-    assert [item["key"] for item in items] == ["bs-core"]
+    # once per image the services share
+    assert items == [{"image": "bs-app:release-memcached", "id": "sha256:1"}]
+
+
+def test_the_snapshot_tags_each_image_once():
+    loop = task("snapshot.yml", "Snapshot | Keep the running images under a rollback tag")["loop"]
+    app = {"image": "bs-app:release-memcached", "id": "sha256:1", "rollback_tag": "bs-app:rollback-1"}
+    cache = {"image": "memcached:1.6", "id": "sha256:2", "rollback_tag": "memcached:rollback-1"}
+    snapshot_images = {"bs-core": app, "bs-worker": dict(app), "bs-frontend": dict(app), "memcached": cache}
+    assert render(loop, __redis_cutover_snapshot_images=snapshot_images) == [app, cache]
 
 
 def pruned(dirs, keep, coming=0, protect="", manifests=()):
