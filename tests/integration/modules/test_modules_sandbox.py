@@ -1,10 +1,11 @@
-"""Both modules against the real sandbox stack, in each release: what the cutover role sees.
+"""The modules against the real sandbox stack, in each release: what the cutover role sees.
 
 Run under the sandbox lock: `flock /tmp/bs-sandbox.lock .venv/bin/pytest -m sandbox tests/integration`.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 
@@ -137,3 +138,35 @@ def test_with_the_worker_stopped_the_probe_fails_in_time_and_says_why(stack):
 
     restored = run_module("pgqueuer_probe", probe_params(stack, wait_for="consuming", timeout=30))
     assert not restored.get("failed"), restored["msg"]
+
+
+def test_stack_facts_reads_the_stack_as_docker_inspect_does(stack):
+    infra = "bs-redis" if stack.name == "redis" else "memcached"
+    names = ["postgres-srv", "bs-core", "bs-worker", infra, "bs-no-such-container"]
+    env_path = sandbox.SANDBOX_DIR / ".env"
+    result = run_module(
+        "stack_facts",
+        dict(
+            paths={"env": str(env_path)},
+            free_space=[str(sandbox.SANDBOX_DIR)],
+            network=sandbox.NETWORK,
+            containers=names,
+        ),
+        check=True,
+    )
+    assert result["changed"] is False and "failed" not in result, result
+    assert result["engine"]["rc"] == 0 and result["compose"]["rc"] == 0
+    assert result["paths"]["env"]["exists"] and result["paths"]["env"]["mode"] == "%04o" % (
+        env_path.stat().st_mode & 0o7777
+    )
+    assert result["containers"]["bs-no-such-container"] == {"exists": False, "container": {}}
+    for name in names[:-1]:
+        seen = result["containers"][name]["container"]
+        inspected = sandbox.run(["docker", "container", "inspect", name]).stdout
+        real = json.loads(inspected)[0]
+        assert seen["Image"] == real["Image"] and seen["Config"]["Image"] == real["Config"]["Image"]
+        assert seen["Config"]["Labels"] == real["Config"]["Labels"]
+        assert seen["NetworkSettings"]["Networks"][sandbox.NETWORK]["IPAddress"] == sandbox.container_ip(name)
+        members = {c["Name"] for c in result["network"]["containers"].values()}
+        assert name in members
+    assert_no_secret(str(result))

@@ -1,0 +1,149 @@
+"""The stack_facts module, run as Ansible runs it (a JSON args file), against real paths in a temp dir and a
+stand-in `docker` CLI on PATH (a shell script printing what the real CLI prints), so each engine answer can be
+given: up, down, denied, a missing container, a daemon error. tests/integration/modules reads the real engine."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[4]
+MODULE = "ansible_collections.revisbali.business_suite.plugins.modules.stack_facts"
+DB = {
+    "Id": "3f2a",
+    "Name": "/bs-db",
+    "Image": "sha256:1c0d",
+    "Config": {
+        "Image": "postgres:16",
+        "Env": ["POSTGRES_PASSWORD=topsecret"],
+        "Labels": {"com.docker.compose.service": "db"},
+    },
+    "State": {"Status": "running", "Pid": 42},
+    "NetworkSettings": {"Networks": {"dockernet": {"IPAddress": "172.28.0.2", "MacAddress": "02:42"}}},
+}
+NETWORK = {
+    "Name": "dockernet",
+    "Containers": {"3f2a": {"Name": "bs-db", "IPv4Address": "172.28.0.2/16", "MacAddress": "x"}},
+}
+UP = f"""
+case "$1 $2" in
+  "info --format") printf '24.0.7\\t/var/lib/docker\\n' ;;
+  "compose version") echo 2.24.5 ;;
+  "network inspect") [ "$3" = dockernet ] && echo '{json.dumps(NETWORK)}' ||
+    {{ echo "Error response from daemon: network $3 not found" >&2; exit 1; }} ;;
+  "container inspect") shift 2; rc=0
+    for name in "$@"; do case "$name" in
+      bs-db) echo '{json.dumps(DB)}' ;;
+      --format|'{{{{json .}}}}') ;;
+      *) echo "Error: No such container: $name" >&2; rc=1 ;;
+    esac; done; exit $rc ;;
+esac
+"""
+
+
+def fake_docker(tmp_path, script):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    docker = bin_dir / "docker"
+    docker.write_text("#!/bin/sh\n" + script)
+    docker.chmod(0o755)
+    return bin_dir
+
+
+def run_module(tmp_path, bin_dir, check=False, **args):
+    args_file = tmp_path / "args.json"
+    args_file.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": dict(args, _ansible_check_mode=check)}))
+    proc = subprocess.run(
+        [sys.executable, "-m", MODULE, str(args_file)],
+        cwd=REPO / "collections", capture_output=True, text=True, check=False,
+        env=dict(os.environ, PATH=f"{bin_dir}:/usr/bin:/bin" if bin_dir else str(tmp_path / "nothing")),
+    )  # fmt: skip
+    return json.loads(proc.stdout)
+
+
+@pytest.fixture
+def up(tmp_path):
+    return fake_docker(tmp_path, UP)
+
+
+def test_paths_and_user_are_what_the_host_says(tmp_path, up):
+    env = tmp_path / ".env"
+    env.write_text("A=1\n")
+    env.chmod(0o640)
+    result = run_module(tmp_path, up, paths={"dir": str(tmp_path), "env": str(env), "gone": str(tmp_path / "nope")})
+    assert result["changed"] is False and "failed" not in result
+    paths = result["paths"]
+    assert paths["env"] == {
+        "path": str(env), "exists": True, "isdir": False, "writeable": True, "uid": os.getuid(), "gid": os.getgid(),
+        "mode": "0640", "pw_name": paths["env"]["pw_name"], "gr_name": paths["env"]["gr_name"],
+    }  # fmt: skip
+    assert paths["dir"]["isdir"] is True
+    assert paths["gone"] == {"path": str(tmp_path / "nope"), "exists": False, "isdir": False}
+    assert result["user"]["uid"] == os.geteuid() and os.getegid() in result["user"]["gids"]
+
+
+def test_engine_network_and_containers_without_their_environment(tmp_path, up):
+    result = run_module(
+        tmp_path, up, check=True, free_space=[str(tmp_path)], network="dockernet", containers=["bs-db", "bs-gone"]
+    )
+    assert result["engine"] == {"cli": True, "rc": 0, "version": "24.0.7", "root_dir": "/var/lib/docker", "error": ""}
+    assert result["compose"] == {"rc": 0, "version": "2.24.5", "error": ""}
+    assert result["network"] == {
+        "exists": True,
+        "containers": {"3f2a": {"Name": "bs-db", "IPv4Address": "172.28.0.2/16"}},
+    }
+    assert result["containers"]["bs-gone"] == {"exists": False, "container": {}}
+    db = result["containers"]["bs-db"]
+    assert db["exists"] is True
+    assert db["container"] == {
+        "Id": "3f2a", "Name": "/bs-db", "Image": "sha256:1c0d",
+        "Config": {"Image": "postgres:16", "Labels": {"com.docker.compose.service": "db"}},
+        "State": {"Status": "running"}, "NetworkSettings": {"Networks": {"dockernet": {"IPAddress": "172.28.0.2"}}},
+    }  # fmt: skip
+    assert "topsecret" not in json.dumps(result)
+    assert set(result["free_mb"]) >= {str(tmp_path)}
+    assert all(isinstance(v, int) and v >= 0 for v in result["free_mb"].values())
+
+
+def test_a_missing_network_is_a_fact(tmp_path, up):
+    assert run_module(tmp_path, up, network="othernet")["network"] == {"exists": False, "containers": {}}
+
+
+def test_no_docker_cli_is_reported_not_failed(tmp_path):
+    result = run_module(tmp_path, None, network="dockernet", containers=["bs-db"])
+    assert "failed" not in result
+    assert result["engine"]["cli"] is False and result["engine"]["rc"] is None
+    assert result["containers"] == {"bs-db": {"exists": False, "container": {}}}
+    assert result["network"]["exists"] is False and result["compose"]["rc"] is None
+
+
+def test_an_engine_this_user_may_not_use_is_reported_and_not_read(tmp_path):
+    denied = "permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock"
+    bin_dir = fake_docker(
+        tmp_path, f'case "$1" in info) echo "{denied}" >&2; exit 1 ;; compose) echo 2.24.5 ;; *) exit 99 ;; esac\n'
+    )
+    result = run_module(tmp_path, bin_dir, network="dockernet", containers=["bs-db"])
+    assert result["engine"]["rc"] == 1 and denied in result["engine"]["error"]
+    assert result["containers"] == {"bs-db": {"exists": False, "container": {}}}  # not asked (exit 99 would fail)
+    assert "failed" not in result
+
+
+def test_a_daemon_error_on_inspect_fails_with_reason_container(tmp_path):
+    script = UP.replace(
+        '"container inspect") shift 2',
+        '"container inspect") echo "Error response from daemon: i/o timeout" >&2; exit 1; shift 2',
+    )
+    result = run_module(tmp_path, fake_docker(tmp_path, script), containers=["bs-db"])
+    assert result["failed"] is True and result["reason"] == "container"
+    assert "i/o timeout" in result["msg"]
+
+
+@pytest.mark.parametrize(
+    "args", [{"paths": {"env": "relative/.env"}}, {"containers": "not-a-list-of-names", "paths": []}]
+)
+def test_bad_input_is_rejected_with_reason_input(tmp_path, up, args):
+    result = run_module(tmp_path, up, **args)
+    assert result["failed"] is True and result["reason"] == "input"
