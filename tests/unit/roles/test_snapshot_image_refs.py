@@ -55,11 +55,23 @@ def render(expression, **variables):
     ],
 )
 def test_the_rollback_tag_is_a_tag_on_the_image_repository(image, tag):
-    expression = task("snapshot.yml", "Snapshot | Note each service's image name and id")["ansible.builtin.set_fact"]
-    item = {"item": "memcached", "container": {"Config": {"Image": image}, "Image": "sha256:" + "cd" * 32}}
+    note = task("snapshot.yml", "Snapshot | Note each service's image name and id")
+    # preflight's stack_facts read of the container
+    host = {
+        "containers": {
+            "memcached-srv": {"exists": True, "container": {"Config": {"Image": image}, "Image": "sha256:" + "cd" * 32}}
+        }
+    }
+    known = {
+        "item": "memcached",
+        "redis_cutover_containers": {"memcached": "memcached-srv"},
+        "__redis_cutover_host": host,
+    }
+    seen = render(note["vars"]["__redis_cutover_seen"], **known)
     images = render(
-        expression["__redis_cutover_snapshot_images"], item=item, __redis_cutover_release_id="20261203T000000Z"
-    )
+        note["ansible.builtin.set_fact"]["__redis_cutover_snapshot_images"],
+        item="memcached", __redis_cutover_seen=seen, __redis_cutover_release_id="20261203T000000Z",
+    )  # fmt: skip
     assert images["memcached"]["rollback_tag"] == tag
     assert TAGGED.match(tag)
 
