@@ -71,6 +71,9 @@ def test_the_argument_specs_document_exactly_the_hook_points():
     for entry in ("rollout", "rollback", "local_dev"):
         documented = specs[entry]["options"]["redis_cutover_hooks"]["options"]
         assert sorted(documented) == sorted(POINTS), entry
+        for point, spec in documented.items():
+            shape = {key: spec.get(key) for key in ("type", "elements", "default")}
+            assert shape == {"type": "list", "elements": "str", "default": []}, (entry, point)
 
 
 def test_each_phase_has_a_task_file():
