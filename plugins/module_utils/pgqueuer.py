@@ -269,13 +269,24 @@ def _listening(module, broker, timeout):
 
 
 def _drained(module, conn, timeout):
-    drained, waited = poll(lambda: not pgqueuer_postgres.in_flight(conn), timeout, module.params["poll_interval"])
+    """Waits until the jobs picked when the wait starts are no longer picked.
+
+    Jobs picked meanwhile are not waited for: on a busy queue some job is nearly always in flight, and a
+    worker stopped after this wait finishes its own in-flight jobs in its SIGTERM grace period.
+    """
+    waiting_for = set(job["id"] for job in pgqueuer_postgres.in_flight(conn))
+    left = []
+
+    def settled():
+        left[:] = [job for job in pgqueuer_postgres.in_flight(conn) if job["id"] in waiting_for]
+        return not left
+
+    drained, waited = poll(settled, timeout, module.params["poll_interval"])
     if drained:
         return waited
-    jobs = pgqueuer_postgres.in_flight(conn)
-    names = ", ".join("%s #%s" % (job["entrypoint"], job["id"]) for job in jobs[:10])
-    message = "%d job(s) still picked after %.1f s: %s" % (len(jobs), waited, names)
-    raise ProbeError("assertion", message, waited_s=waited, in_flight=jobs)
+    names = ", ".join("%s #%s" % (job["entrypoint"], job["id"]) for job in left[:10])
+    message = "%d job(s) still picked after %.1f s: %s" % (len(left), waited, names)
+    raise ProbeError("assertion", message, waited_s=waited, in_flight=left)
 
 
 def probe_job(conn, broker, entrypoint, timeout):

@@ -126,7 +126,9 @@ options:
   wait_for:
     description:
       - V(none) looks once.
-      - V(drained) waits until no job is picked (in flight), for example before stopping workers.
+      - V(drained) waits until the jobs picked (in flight) when the call starts are no longer picked, for example
+        before stopping workers. Jobs picked meanwhile are not waited for, so a busy queue does not hold the wait
+        until O(timeout); a worker stopped with SIGTERM finishes those in its grace period.
       - V(listening) waits until at least O(min_listeners) sessions listen (V(postgres), see O(sql_listeners)) or
         connections subscribe (V(redis)) on O(channel).
       - V(consuming) proves that workers consume (see the description); the same as O(roundtrip_job=true).
@@ -238,7 +240,9 @@ depth:
   elements: dict
   sample: [{"status": "queued", "entrypoint": "bench.record", "count": 12, "oldest_age_s": 0.8}]
 in_flight:
-  description: Picked jobs, with the age of their heartbeat in seconds.
+  description:
+    - Picked jobs, with the age of their heartbeat in seconds.
+    - When O(wait_for=drained) timed out, the jobs it waited for that are still picked.
   returned: success, or when O(wait_for=drained) timed out
   type: list
   elements: dict

@@ -32,6 +32,23 @@ def log_statuses(postgres, job_id) -> list[str]:
         return [row[0] for row in rows.fetchall()]
 
 
+def once_the_probe_polls(postgres, *statements) -> threading.Thread:
+    """Runs ``statements`` 0.3 s apart once another session has read the picked jobs (a drain wait polls)."""
+    polling = "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND query LIKE %s"
+
+    def run():
+        with psycopg.connect(postgres.dsn(), autocommit=True) as conn:
+            while not conn.execute(polling, ("%status = 'picked' ORDER BY id%",)).fetchone()[0]:
+                time.sleep(0.05)
+            for statement in statements:
+                time.sleep(0.3)
+                conn.execute(statement)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
 def test_idle_queue_on_the_sql_broker(postgres):
     result = run_module("pgqueuer_probe", postgres.params())
     assert not result.get("failed"), result["msg"]
@@ -147,12 +164,26 @@ def test_depth_in_flight_stale_and_drained(postgres):
     assert len(result["stale"]) == 1 and result["stale"][0]["heartbeat_age_s"] >= 400
     assert "2 queued, 2 picked (1 stale)" in result["msg"]
 
-    finish = threading.Timer(0.7, postgres.sql, ["DELETE FROM pgqueuer WHERE status = 'picked'"])
-    finish.start()
+    finish = once_the_probe_polls(postgres, "DELETE FROM pgqueuer WHERE status = 'picked'")
     result = run_module("pgqueuer_probe", dict(postgres.params(), wait_for="drained", timeout=15, poll_interval=0.1))
-    finish.join()
+    finish.join(5)
     assert not result.get("failed"), result["msg"]
     assert result["in_flight"] == [] and result["waited_s"] > 0
+
+
+def test_drained_waits_only_for_the_jobs_picked_when_it_starts(postgres):
+    picked = "INSERT INTO pgqueuer (priority, entrypoint, status, heartbeat) VALUES (0, '%s', 'picked', now())"
+    postgres.sql(picked % "demo.sleep")
+    # Once the probe polls, a worker picks another job, then the first one finishes.
+    queue = once_the_probe_polls(
+        postgres,
+        picked % "bench.record",
+        "DELETE FROM pgqueuer WHERE entrypoint = 'demo.sleep'",
+    )
+    result = run_module("pgqueuer_probe", dict(postgres.params(), wait_for="drained", timeout=30, poll_interval=0.1))
+    queue.join(5)
+    assert not result.get("failed"), result["msg"]
+    assert [job["entrypoint"] for job in result["in_flight"]] == ["bench.record"] and result["waited_s"] > 0
 
 
 def test_check_mode_enqueues_nothing(postgres):
