@@ -9,6 +9,8 @@ import time
 import psycopg
 import pytest
 
+from ansible_collections.revisbali.business_suite.plugins.module_utils import pgqueuer_postgres
+
 from .ansible_run import run_module, run_tasks
 from .conftest import PG_APP_PASSWORD, PG_OUTSIDER_PASSWORD
 from .servers import free_port
@@ -34,11 +36,11 @@ def log_statuses(postgres, job_id) -> list[str]:
 
 def once_the_probe_polls(postgres, *statements) -> threading.Thread:
     """Runs ``statements`` 0.3 s apart once another session has read the picked jobs (a drain wait polls)."""
-    polling = "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND query LIKE %s"
+    polling = "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND query = %s"
 
     def run():
         with psycopg.connect(postgres.dsn(), autocommit=True) as conn:
-            while not conn.execute(polling, ("%status = 'picked' ORDER BY id%",)).fetchone()[0]:
+            while not conn.execute(polling, (pgqueuer_postgres.IN_FLIGHT_SQL,)).fetchone()[0]:
                 time.sleep(0.05)
             for statement in statements:
                 time.sleep(0.3)
