@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026, RevisBali operations
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What each module attribute means; modules add only their ``support`` and ``details``."""
+"""What every module of the collection shares: its author and what each attribute means (modules add only each
+attribute's ``support`` and ``details``)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -11,6 +12,8 @@ __metaclass__ = type
 class ModuleDocFragment(object):
     DOCUMENTATION = r"""
 options: {}
+author:
+  - RevisBali operations (@revisbali)
 attributes:
   check_mode:
     description: Can run in check mode and return a changed status prediction without modifying the target.

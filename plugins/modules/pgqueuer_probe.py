@@ -37,8 +37,6 @@ description:
     on Redis channel '0'), followed by C(the app may not register that entrypoint).
   - The probe job is consumed, or taken back when it is still queued at the timeout, so the module never reports a
     change.
-author:
-  - RevisBali operations (@revisbali)
 extends_documentation_fragment:
   - revisbali.business_suite.attributes
   - revisbali.business_suite.postgres

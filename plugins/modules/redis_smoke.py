@@ -22,8 +22,6 @@ description:
     django-redis C(IGNORE_EXCEPTIONS) an outage reads back as V(None).
   - The module leaves nothing behind (the key is deleted, and expires anyway), so it never reports a change.
   - Every failure carries RV(reason), so a playbook can tell a wrong password from a wrong backend.
-author:
-  - RevisBali operations (@revisbali)
 extends_documentation_fragment:
   - revisbali.business_suite.attributes
   - revisbali.business_suite.redis
