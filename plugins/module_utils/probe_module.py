@@ -43,12 +43,13 @@ class ProbeModule(AnsibleModule):
         self.no_log_values.update(s for s in secrets if s)
 
     def run(self, probe):
-        """Run ``probe(module)`` and exit with its result; a ProbeError becomes a tagged failure."""
+        """Run ``probe(module)`` and exit with its result (``changed`` false unless it says); a ProbeError becomes a
+        tagged failure."""
         try:
             result = probe(self)
         except ProbeError as e:
             self.fail_json(msg=e.msg, reason=e.reason, changed=False, **e.facts)
-        self.exit_json(changed=False, **result)
+        self.exit_json(**dict({"changed": False}, **result))
 
 
 def elapsed_ms(started):

@@ -20,8 +20,6 @@ description:
     never its content.
   - Writes are atomic (a temporary file in the same directory, then a rename); the file's mode, owner and group are
     kept unless O(mode), O(owner) or O(group) say otherwise.
-author:
-  - RevisBali operations (@revisbali)
 extends_documentation_fragment:
   - revisbali.business_suite.attributes
 attributes:
@@ -138,11 +136,10 @@ reason:
 """
 
 import os
-import tempfile
 
 from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
 
-from ansible_collections.revisbali.business_suite.plugins.module_utils import dotenv
+from ansible_collections.revisbali.business_suite.plugins.module_utils import dotenv, private_file
 from ansible_collections.revisbali.business_suite.plugins.module_utils.probe_module import ProbeModule
 
 
@@ -159,15 +156,9 @@ def read_text(module, path, create):
 
 
 def write_atomic(module, dest, content, reference):
-    directory = os.path.dirname(dest) or "."
     tmp = None
     try:
-        handle, tmp = tempfile.mkstemp(prefix=".dotenv-", dir=directory)
-        try:
-            os.fchmod(handle, 0o600)
-            os.write(handle, to_bytes(content))
-        finally:
-            os.close(handle)
+        tmp = private_file.stage_private(dest, to_bytes(content), ".dotenv-")
         if os.path.exists(reference) and reference != dest and not os.path.exists(dest) and os.geteuid() == 0:
             # A staged copy keeps the owner of the live file, so compose reads it the same way. Only root can give a
             # file away; a non-root user's copy is its own, which it can read.

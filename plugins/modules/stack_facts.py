@@ -21,8 +21,6 @@ description:
   - The engine is asked through the C(docker) CLI, the client that C(docker compose) (and so
     M(community.docker.docker_compose_v2)) uses, with the same C(DOCKER_HOST) and context. Container results keep
     only the keys of C(docker inspect) listed in RV(containers), never C(Config.Env), so they carry no secret.
-author:
-  - RevisBali operations (@revisbali)
 extends_documentation_fragment:
   - revisbali.business_suite.attributes
 attributes:
@@ -142,18 +140,13 @@ reason:
 """
 
 import grp
-import json
 import os
 import pwd
-import re
 import stat
 
-from ansible.module_utils.common.text.converters import to_native
-
+from ansible_collections.revisbali.business_suite.plugins.module_utils.docker_cli import Docker
 from ansible_collections.revisbali.business_suite.plugins.module_utils.errors import ProbeError
 from ansible_collections.revisbali.business_suite.plugins.module_utils.probe_module import ProbeModule
-
-MISSING = re.compile(r"No such (container|object|network)|network \S+ not found", re.IGNORECASE)
 
 ARGUMENT_SPEC = dict(
     paths=dict(type="dict", default={}),
@@ -219,31 +212,6 @@ def trim_container(doc):
         "State": {"Status": (doc.get("State") or {}).get("Status", "")},
         "NetworkSettings": {"Networks": addresses},
     }
-
-
-class Docker(object):
-    """The docker CLI, through AnsibleModule.run_command (no shell)."""
-
-    def __init__(self, module):
-        self.module = module
-        self.cli = module.get_bin_path("docker")
-
-    def run(self, *args):
-        rc, out, err = self.module.run_command([self.cli, *args])
-        return rc, to_native(out), to_native(err).strip()
-
-    def inspect(self, *args):
-        """The documents ``docker <args> --format {{json .}}`` prints; a name that does not exist is only absent
-        (the CLI then exits 1 and says "No such ..." or "not found"), any other complaint is a failure."""
-        rc, out, err = self.run(*args, "--format", "{{json .}}")
-        other = [line for line in err.splitlines() if line.strip() and not MISSING.search(line)]
-        if rc != 0 and other:
-            raise ProbeError("container", "docker %s failed: %s" % (" ".join(args[:2]), " ".join(other)[:300]))
-        try:
-            return [json.loads(line) for line in out.splitlines() if line.strip()]
-        except ValueError:
-            what = " ".join(args[:2])
-            raise ProbeError("container", "docker %s did not answer JSON: %s" % (what, out[:200])) from None
 
 
 def engine_facts(docker):

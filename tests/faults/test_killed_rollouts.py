@@ -20,7 +20,7 @@ pytestmark = pytest.mark.sandbox
 # roles/redis_cutover/tasks/*.yml; a renamed task shows up here as "never ran".
 KILL_POINTS = [
     ("preflight and render", "Render | Note whether the files would change"),
-    ("snapshot", "Snapshot | Write the manifest"),
+    ("snapshot", "Snapshot | Keep .env, the compose files and the running images"),
     ("Redis up", "Converge | Start the cache server first"),
     ("files in place", "Converge | Put the staged docker-compose.yml in place"),
     ("bs-core moved", "Converge | Move the cache server, bs-core and bs-frontend"),

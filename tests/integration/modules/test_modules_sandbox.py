@@ -170,3 +170,32 @@ def test_stack_facts_reads_the_stack_as_docker_inspect_does(stack):
         members = {c["Name"] for c in result["network"]["containers"].values()}
         assert name in members
     assert_no_secret(str(result))
+
+
+def test_release_snapshot_keeps_the_running_images_under_real_tags(stack, tmp_path):
+    infra = "bs-redis" if stack.name == "redis" else "memcached"
+    images = {}
+    for name in ("bs-core", infra):
+        doc = json.loads(sandbox.run(["docker", "container", "inspect", name]).stdout)[0]
+        tag = f"bs-snapshot-test-{name}:rollback-1"
+        images[name] = {"image": doc["Config"]["Image"], "id": doc["Image"], "rollback_tag": tag}
+    tags = sorted(image["rollback_tag"] for image in images.values())
+    args = dict(
+        snapshots_dir=str(tmp_path / "snapshots"),
+        name="1",
+        files={"env": str(sandbox.SANDBOX_DIR / ".env")},
+        images=images,
+        manifest={"release": stack.name},
+    )
+    try:
+        written = run_module("release_snapshot", args)
+        again = run_module("release_snapshot", args)
+        for image in images.values():
+            tagged = json.loads(sandbox.run(["docker", "image", "inspect", image["rollback_tag"]]).stdout)[0]
+            assert tagged["Id"] == image["id"]
+    finally:
+        sandbox.run(["docker", "image", "rm", *tags], check=False)
+    assert written["changed"] is True and sorted(written["tagged"]) == tags
+    assert (again["changed"], again["tagged"]) == (False, [])
+    assert (tmp_path / "snapshots" / "1" / "env").read_bytes() == (sandbox.SANDBOX_DIR / ".env").read_bytes()
+    assert_no_secret(str(written))

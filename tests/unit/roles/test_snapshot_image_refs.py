@@ -5,8 +5,6 @@ only the references a tag can name."""
 
 from __future__ import annotations
 
-import base64
-import json
 import re
 from pathlib import Path
 
@@ -88,14 +86,6 @@ def test_the_restore_retags_only_references_a_tag_can_name():
     assert items == [{"image": "bs-app:release-memcached", "id": "sha256:1"}]
 
 
-def test_the_snapshot_tags_each_image_once():
-    loop = task("snapshot.yml", "Snapshot | Keep the running images under a rollback tag")["loop"]
-    app = {"image": "bs-app:release-memcached", "id": "sha256:1", "rollback_tag": "bs-app:rollback-1"}
-    cache = {"image": "memcached:1.6", "id": "sha256:2", "rollback_tag": "memcached:rollback-1"}
-    snapshot_images = {"bs-core": app, "bs-worker": dict(app), "bs-frontend": dict(app), "memcached": cache}
-    assert render(loop, __redis_cutover_snapshot_images=snapshot_images) == [app, cache]
-
-
 def pruned(dirs, keep, coming=0, protect="", manifests=()):
     block = task(
         "snapshot_prune.yml", "Snapshots | Prune the ones beyond redis_cutover_snapshots_keep, with their rollback tags"
@@ -113,8 +103,8 @@ def pruned(dirs, keep, coming=0, protect="", manifests=()):
 
 
 def manifest(path, *tags):
-    images = {f"service{i}": {"rollback_tag": tag} for i, tag in enumerate(tags)}
-    return {"item": path, "content": base64.b64encode(json.dumps({"images": images}).encode()).decode()}
+    """A snapshot as release_snapshot lists it."""
+    return {"path": path, "manifest": {"images": {f"service{i}": {"rollback_tag": tag} for i, tag in enumerate(tags)}}}
 
 
 SNAPSHOTS = [f"/srv/app/.cutover/snapshots/2026120{day}T000000Z" for day in range(1, 8)]

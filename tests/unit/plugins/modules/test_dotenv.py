@@ -3,28 +3,16 @@
 import json
 import os
 import stat
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[4]
+from . import module_run
+
 ENV = "# settings\nSECRET_KEY=topsecret\nMEMCACHED_LOCATION=memcached:11211\nDEBUG=False\n"
 
 
 def run_module(tmp_path, check=False, **args):
-    args_file = tmp_path / "args.json"
-    module_args = dict(args, _ansible_check_mode=check, _ansible_diff=True)
-    args_file.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": module_args}))
-    proc = subprocess.run(
-        [sys.executable, "-m", "ansible_collections.revisbali.business_suite.plugins.modules.dotenv", str(args_file)],
-        cwd=REPO / "collections",
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return json.loads(proc.stdout)
+    return module_run.run_module(tmp_path, "dotenv", check=check, diff=True, **args)
 
 
 @pytest.fixture

@@ -4,14 +4,12 @@ given: up, down, denied, a missing container, a daemon error. tests/integration/
 
 import json
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[4]
-MODULE = "ansible_collections.revisbali.business_suite.plugins.modules.stack_facts"
+from . import module_run
+from .module_run import fake_docker
+
 DB = {
     "Id": "3f2a",
     "Name": "/bs-db",
@@ -44,24 +42,8 @@ esac
 """
 
 
-def fake_docker(tmp_path, script):
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    docker = bin_dir / "docker"
-    docker.write_text("#!/bin/sh\n" + script)
-    docker.chmod(0o755)
-    return bin_dir
-
-
 def run_module(tmp_path, bin_dir, check=False, **args):
-    args_file = tmp_path / "args.json"
-    args_file.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": dict(args, _ansible_check_mode=check)}))
-    proc = subprocess.run(
-        [sys.executable, "-m", MODULE, str(args_file)],
-        cwd=REPO / "collections", capture_output=True, text=True, check=False,
-        env=dict(os.environ, PATH=f"{bin_dir}:/usr/bin:/bin" if bin_dir else str(tmp_path / "nothing")),
-    )  # fmt: skip
-    return json.loads(proc.stdout)
+    return module_run.run_module(tmp_path, "stack_facts", check=check, bin_dir=bin_dir, **args)
 
 
 @pytest.fixture
