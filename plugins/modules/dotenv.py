@@ -120,6 +120,13 @@ removed_keys:
   type: list
   elements: str
   sample: [MEMCACHED_LOCATION]
+differs_from_path:
+  description:
+    - Whether the content for O(dest) differs from O(path)'s, so that putting O(dest) in place of O(path) would change
+      it. With O(dest) unset, whether O(path) changes (or would, in check mode).
+  returned: always
+  type: bool
+  sample: false
 dest:
   description: The file written (or that would be written in check mode).
   returned: always
@@ -218,7 +225,13 @@ def main():
     mode = params["mode"] if params["mode"] is not None or os.path.exists(dest) else "0600"
     current_text = before_text if dest == path else (read_text(module, dest, True) if os.path.exists(dest) else None)
     content_changed = current_text != after_text
-    result = dict(changed=False, changed_keys=changed_keys, removed_keys=removed_keys, dest=dest)
+    result = dict(
+        changed=False,
+        changed_keys=changed_keys,
+        removed_keys=removed_keys,
+        differs_from_path=before_text != after_text,
+        dest=dest,
+    )
     if content_changed and module._diff:
         shown = set(params["show_keys"]) if params["src"] else set(wanted) | set(params["remove"])
         comments = (params["header"].strip(),) if params["header"] else ()

@@ -71,6 +71,16 @@ def test_dest_stages_without_touching_the_source(tmp_path, env_file):
     assert result["changed"] is True
     assert env_file.read_text() == ENV
     assert dest.read_text().endswith("REDIS_HOST=bs-redis\n")
+    assert result["differs_from_path"] is True
+
+
+def test_dest_says_whether_the_staged_content_equals_the_source(tmp_path, env_file):
+    # What a rerun's plan reads: the live file already has the keys, so staging it again would change nothing,
+    # even though writing a fresh staging file is itself a change.
+    dest = tmp_path / "staged.env"
+    result = run_module(tmp_path, path=str(env_file), dest=str(dest), set={"DEBUG": "False"})
+    assert (result["changed"], result["differs_from_path"]) == (True, False)
+    assert dest.read_bytes() == env_file.read_bytes()
 
 
 def test_a_created_file_gets_0600_and_mode_is_enforced_when_given(tmp_path):
