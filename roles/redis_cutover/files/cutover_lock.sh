@@ -33,8 +33,8 @@ write() {
 
 case $action in
   release)
-    # Only a directory take made: never a path outside the state directory.
-    case ${5:-} in "$state"/staging-*) rm -rf "$5" ;; esac
+    # Only a directory take made: a staging-* entry of the state directory itself (no further /, so no ..).
+    case ${5:-} in "$state"/staging-*/*) ;; "$state"/staging-*) rm -rf "$5" ;; esac
     if [ "$(cat "$lock/token" 2>/dev/null)" = "$token" ]; then rm -rf "$lock"; echo released; else echo "not ours"; fi
     exit 0 ;;
   check)

@@ -76,6 +76,15 @@ def test_release_never_removes_a_path_outside_the_state_directory(tmp_path):
     assert theirs.is_dir()
 
 
+def test_release_never_follows_dot_dot_out_of_a_staging_path(tmp_path):
+    state = tmp_path / ".cutover"
+    staging = staging_of(lock("take", state, "run-1")[1])
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    assert lock("release", state, "run-1", f"{staging}/../../theirs") == (0, ["released"])
+    assert theirs.is_dir() and staging.is_dir()
+
+
 def test_release_leaves_another_runs_lock(tmp_path):
     state = tmp_path / ".cutover"
     lock("take", state, "run-1")
