@@ -51,6 +51,15 @@ options:
     type: list
     elements: str
     default: []
+  processes:
+    description:
+      - By container name, a command (its words) to look for among the container's processes (C(docker top), no
+        C(docker exec)). RV(processes) gives the host pids of those whose command line runs it; the command lines
+        themselves are not returned (they may carry secrets).
+      - A process matches when its command line holds the words in order, the first one whole or as the last part
+        of a path (V(pgq) matches C(/opt/venv/bin/python3 /opt/venv/bin/pgq run ...)).
+    type: dict
+    default: {}
 requirements:
   - The C(docker) CLI on the host for the engine, network and container facts (without it they say so).
 """
@@ -131,6 +140,14 @@ containers:
         Config: {Image: "postgres:16", Labels: {com.docker.compose.service: db}}
         State: {Status: running}
         NetworkSettings: {Networks: {dockernet: {IPAddress: 172.28.0.2}}}
+processes:
+  description:
+    - For each container of O(processes), the host pids of its processes that run the command, in the order
+      C(docker top) lists them. Empty when none does, when the container does not exist or does not run, or when
+      the engine does not answer.
+  returned: always
+  type: dict
+  sample: {bs-core: [18944]}
 reason:
   description: Why the module failed. V(input) (a parameter is invalid) or V(container) (C(docker) answered
     something that is not what C(docker inspect) gives).
@@ -142,9 +159,10 @@ reason:
 import grp
 import os
 import pwd
+import re
 import stat
 
-from ansible_collections.revisbali.business_suite.plugins.module_utils.docker_cli import Docker
+from ansible_collections.revisbali.business_suite.plugins.module_utils.docker_cli import MISSING, Docker
 from ansible_collections.revisbali.business_suite.plugins.module_utils.errors import ProbeError
 from ansible_collections.revisbali.business_suite.plugins.module_utils.probe_module import ProbeModule
 
@@ -153,6 +171,7 @@ ARGUMENT_SPEC = dict(
     free_space=dict(type="list", elements="path", default=[]),
     network=dict(type="str", default=""),
     containers=dict(type="list", elements="str", default=[]),
+    processes=dict(type="dict", default={}),
 )
 
 
@@ -249,11 +268,41 @@ def container_facts(docker, names, up):
     return dict((n, {"exists": n in found, "container": trim_container(found[n]) if n in found else {}}) for n in names)
 
 
+def command_pattern(words):
+    """A command line holding ``words`` in order: the first whole or as the last part of a path."""
+    return re.compile(r"(?:^|[\s/])" + r"\s+".join(re.escape(w) for w in words) + r"(?:\s|$)")
+
+
+def process_facts(docker, wanted, up):
+    found = {}
+    for name, words in wanted.items():
+        pids = []
+        rc, out, err = docker.run("top", name, "-o", "pid,args") if up else (1, "", "")
+        # A container that does not exist or does not run runs nothing; any other complaint is a failure.
+        if rc != 0 and up and not (MISSING.search(err) or "is not running" in err):
+            raise ProbeError("container", "docker top %s failed: %s" % (name, err[:300]))
+        if rc == 0:
+            pattern = command_pattern(words)
+            for line in out.splitlines()[1:]:
+                pid, _sep, args = line.strip().partition(" ")
+                if pid.isdigit() and pattern.search(args.strip()):
+                    pids.append(int(pid))
+        found[name] = pids
+    return found
+
+
+def check_processes(wanted):
+    for name, words in wanted.items():
+        if not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() for w in words):
+            raise ProbeError("input", "processes.%s must be a command as a list of words, got %r" % (name, words))
+
+
 def survey(module):
     params = module.params
     for label, path in params["paths"].items():
         if not isinstance(path, str) or not path.startswith("/"):
             raise ProbeError("input", "paths.%s must be an absolute path, got %r" % (label, path))
+    check_processes(params["processes"])
     docker = Docker(module)
     engine = engine_facts(docker)
     up = engine["rc"] == 0
@@ -266,6 +315,7 @@ def survey(module):
         "free_mb": free_mb(places),
         "network": network_facts(docker, params["network"] if up else ""),
         "containers": container_facts(docker, params["containers"], up),
+        "processes": process_facts(docker, params["processes"], up),
     }
 
 

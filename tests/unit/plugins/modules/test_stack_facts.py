@@ -26,12 +26,22 @@ NETWORK = {
     "Name": "dockernet",
     "Containers": {"3f2a": {"Name": "bs-db", "IPv4Address": "172.28.0.2/16", "MacAddress": "x"}},
 }
+# What `docker top bs-core -o pid,args` prints while a handoff worker runs beside gunicorn.
+TOP = """PID                 COMMAND
+18944               /opt/venv/bin/python3 /opt/venv/bin/gunicorn business_suite.wsgi:application --workers 2
+20117               /opt/venv/bin/python3 /opt/venv/bin/pgq run business_suite.pgqueue:factory
+20200               sh -c echo pgq run business_suite.pgqueue:factory2 > /tmp/x"""
 UP = f"""
+TOP='{TOP}'
+
 case "$1 $2" in
   "info --format") printf '24.0.7\\t/var/lib/docker\\n' ;;
   "compose version") echo 2.24.5 ;;
   "network inspect") [ "$3" = dockernet ] && echo '{json.dumps(NETWORK)}' ||
     {{ echo "Error response from daemon: network $3 not found" >&2; exit 1; }} ;;
+  "top bs-core") printf '%s\n' "$TOP" ;;
+  "top bs-worker") echo "Error response from daemon: Container 9e1f is not running" >&2; exit 1 ;;
+  "top bs-gone") echo "Error response from daemon: No such container: bs-gone" >&2; exit 1 ;;
   "container inspect") shift 2; rc=0
     for name in "$@"; do case "$name" in
       bs-db) echo '{json.dumps(DB)}' ;;
@@ -123,8 +133,28 @@ def test_a_daemon_error_on_inspect_fails_with_reason_container(tmp_path):
     assert "i/o timeout" in result["msg"]
 
 
+def test_processes_running_a_command_are_found_by_pid_and_their_command_lines_not_returned(tmp_path, up):
+    command = ["pgq", "run", "business_suite.pgqueue:factory"]
+    result = run_module(tmp_path, up, processes={"bs-core": command, "bs-worker": command, "bs-gone": command})
+    assert result["processes"] == {"bs-core": [20117], "bs-worker": [], "bs-gone": []}
+    assert "gunicorn" not in json.dumps(result)
+
+
+def test_a_daemon_error_on_top_fails_with_reason_container(tmp_path):
+    failing = '"top bs-core") echo "Error response from daemon: EOF" >&2; exit 1; printf'
+    script = UP.replace('"top bs-core") printf', failing)
+    result = run_module(tmp_path, fake_docker(tmp_path, script), processes={"bs-core": ["pgq"]})
+    assert result["failed"] is True and result["reason"] == "container" and "EOF" in result["msg"]
+
+
 @pytest.mark.parametrize(
-    "args", [{"paths": {"env": "relative/.env"}}, {"containers": "not-a-list-of-names", "paths": []}]
+    "args",
+    [
+        {"paths": {"env": "relative/.env"}},
+        {"containers": "not-a-list-of-names", "paths": []},
+        {"processes": {"bs-core": "pgq run"}},
+        {"processes": {"bs-core": []}},
+    ],
 )
 def test_bad_input_is_rejected_with_reason_input(tmp_path, up, args):
     result = run_module(tmp_path, up, **args)
