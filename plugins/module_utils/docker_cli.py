@@ -26,8 +26,9 @@ class Docker(object):
         self.module = module
         self.cli = module.get_bin_path("docker")
 
-    def run(self, *args):
-        rc, out, err = self.module.run_command([self.cli, *args])
+    def run(self, *args, **kwargs):
+        """``data``, if given, is written to the command's stdin."""
+        rc, out, err = self.module.run_command([self.cli, *args], data=kwargs.get("data"), binary_data=True)
         return rc, to_native(out), to_native(err).strip()
 
     def inspect(self, *args):
