@@ -13,8 +13,9 @@ short_description: Read, in one call, what a cutover checks on a docker compose 
 version_added: 0.1.0
 description:
   - Reads the files and directories named in O(paths), the user the module runs as, the Docker engine and compose
-    versions, the free space of the Docker data root and of O(free_space), one network and the containers named in
-    O(containers). It never changes anything.
+    versions, the free space of the Docker data root and of O(free_space), one network, the containers named in
+    O(containers), the images of O(images) and, in the containers of O(processes), the processes running a given
+    command. It never changes anything.
   - One module call instead of one task per read, so that a preflight costs one round trip to the host.
   - It reports and does not judge. An engine that does not answer, a missing network or a missing container are
     facts in the result, so that the caller can say what they mean; the module fails only on bad input.
@@ -48,6 +49,14 @@ options:
     default: ""
   containers:
     description: Container names to read. A name that does not exist is reported with C(exists=false) in RV(containers).
+    type: list
+    elements: str
+    default: []
+  images:
+    description:
+      - Image references to look for (C(docker image inspect), so V(redis:7) is found as
+        C(docker.io/library/redis:7) too). A reference that is not there is reported with C(exists=false) in
+        RV(images).
     type: list
     elements: str
     default: []
@@ -140,6 +149,13 @@ containers:
         Config: {Image: "postgres:16", Labels: {com.docker.compose.service: db}}
         State: {Status: running}
         NetworkSettings: {Networks: {dockernet: {IPAddress: 172.28.0.2}}}
+images:
+  description:
+    - For each reference of O(images), C(exists) and C(Id), the image id it resolves to (empty when it is not
+      there). Every reference is C(exists=false) when the engine does not answer.
+  returned: always
+  type: dict
+  sample: {"bs-app:release-redis": {exists: true, Id: "sha256:5994..."}, "redis:7": {exists: false, Id: ""}}
 processes:
   description:
     - For each container of O(processes), the host pids of its processes that run the command, in the order
@@ -171,6 +187,7 @@ ARGUMENT_SPEC = dict(
     free_space=dict(type="list", elements="path", default=[]),
     network=dict(type="str", default=""),
     containers=dict(type="list", elements="str", default=[]),
+    images=dict(type="list", elements="str", default=[]),
     processes=dict(type="dict", default={}),
 )
 
@@ -268,6 +285,15 @@ def container_facts(docker, names, up):
     return dict((n, {"exists": n in found, "container": trim_container(found[n]) if n in found else {}}) for n in names)
 
 
+def image_facts(docker, refs, up):
+    found = {}
+    for ref in refs:
+        # One reference per call: the CLI prints only the ones it finds, so several could not be told apart.
+        docs = docker.inspect("image", "inspect", ref) if up else []
+        found[ref] = {"exists": bool(docs), "Id": docs[0].get("Id", "") if docs else ""}
+    return found
+
+
 def command_pattern(words):
     """A command line holding ``words`` in order: the first whole or as the last part of a path."""
     return re.compile(r"(?:^|[\s/])" + r"\s+".join(re.escape(w) for w in words) + r"(?:\s|$)")
@@ -315,6 +341,7 @@ def survey(module):
         "free_mb": free_mb(places),
         "network": network_facts(docker, params["network"] if up else ""),
         "containers": container_facts(docker, params["containers"], up),
+        "images": image_facts(docker, params["images"], up),
         "processes": process_facts(docker, params["processes"], up),
     }
 

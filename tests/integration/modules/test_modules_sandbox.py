@@ -153,6 +153,7 @@ def test_stack_facts_reads_the_stack_as_docker_inspect_does(stack):
             containers=names,
             # bs-worker runs the worker command itself; bs-core runs none (no handoff worker outside a swap).
             processes={name: ["pgq", "run", "business_suite.pgqueue:factory"] for name in names[1:3] + names[-1:]},
+            images=["bs-sandbox/postgres:15", "docker.io/bs-sandbox/postgres:15", "bs-sandbox/no-such-image:1"],
         ),
         check=True,
     )
@@ -160,6 +161,10 @@ def test_stack_facts_reads_the_stack_as_docker_inspect_does(stack):
     worker_pids = sandbox.run(["docker", "top", "bs-worker", "-o", "pid"]).stdout.split()[1:]
     assert result["processes"]["bs-worker"] and {str(p) for p in result["processes"]["bs-worker"]} <= set(worker_pids)
     assert result["processes"]["bs-core"] == [] and result["processes"]["bs-no-such-container"] == []
+    db_image = result["containers"]["postgres-srv"]["container"]["Image"]
+    assert result["images"]["bs-sandbox/postgres:15"] == {"exists": True, "Id": db_image}
+    assert result["images"]["docker.io/bs-sandbox/postgres:15"] == {"exists": True, "Id": db_image}
+    assert result["images"]["bs-sandbox/no-such-image:1"] == {"exists": False, "Id": ""}
     assert result["engine"]["rc"] == 0 and result["compose"]["rc"] == 0
     assert result["paths"]["env"]["exists"] and result["paths"]["env"]["mode"] == "%04o" % (
         env_path.stat().st_mode & 0o7777

@@ -22,6 +22,7 @@ DB = {
     "State": {"Status": "running", "Pid": 42},
     "NetworkSettings": {"Networks": {"dockernet": {"IPAddress": "172.28.0.2", "MacAddress": "02:42"}}},
 }
+APP_IMAGE = {"Id": "sha256:5994", "RepoTags": ["bs-app:release-redis"]}
 NETWORK = {
     "Name": "dockernet",
     "Containers": {"3f2a": {"Name": "bs-db", "IPv4Address": "172.28.0.2/16", "MacAddress": "x"}},
@@ -39,6 +40,8 @@ case "$1 $2" in
   "compose version") echo 2.24.5 ;;
   "network inspect") [ "$3" = dockernet ] && echo '{json.dumps(NETWORK)}' ||
     {{ echo "Error response from daemon: network $3 not found" >&2; exit 1; }} ;;
+  "image inspect") [ "$3" = bs-app:release-redis ] && echo '{json.dumps(APP_IMAGE)}' ||
+    {{ echo "Error response from daemon: No such image: $3" >&2; exit 1; }} ;;
   "top bs-core") printf '%s\n' "$TOP" ;;
   "top bs-worker") echo "Error response from daemon: Container 9e1f is not running" >&2; exit 1 ;;
   "top bs-gone") echo "Error response from daemon: No such container: bs-gone" >&2; exit 1 ;;
@@ -138,6 +141,14 @@ def test_processes_running_a_command_are_found_by_pid_and_their_command_lines_no
     result = run_module(tmp_path, up, processes={"bs-core": command, "bs-worker": command, "bs-gone": command})
     assert result["processes"] == {"bs-core": [20117], "bs-worker": [], "bs-gone": []}
     assert "gunicorn" not in json.dumps(result)
+
+
+def test_images_are_found_by_reference(tmp_path, up):
+    result = run_module(tmp_path, up, images=["bs-app:release-redis", "redis:7"])
+    assert result["images"] == {
+        "bs-app:release-redis": {"exists": True, "Id": "sha256:5994"},
+        "redis:7": {"exists": False, "Id": ""},
+    }
 
 
 def test_a_daemon_error_on_top_fails_with_reason_container(tmp_path):
