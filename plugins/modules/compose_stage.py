@@ -32,7 +32,7 @@ attributes:
     details: O(dest) is a staging copy; the caller shows the diff when the live file changes.
   idempotent:
     support: full
-    details: O(dest) is written only when its content differs.
+    details: O(dest) is written only when it does not already hold the content, 0600.
 options:
   dest:
     description: Where to write the staged compose file. Its directory must exist.
@@ -97,10 +97,9 @@ import re
 
 from ansible.module_utils.common.text.converters import to_bytes, to_native
 
-from ansible_collections.revisbali.business_suite.plugins.module_utils import dotenv
+from ansible_collections.revisbali.business_suite.plugins.module_utils import dotenv, private_file
 from ansible_collections.revisbali.business_suite.plugins.module_utils.docker_cli import Docker
 from ansible_collections.revisbali.business_suite.plugins.module_utils.errors import ProbeError
-from ansible_collections.revisbali.business_suite.plugins.module_utils.private_file import stage_private
 from ansible_collections.revisbali.business_suite.plugins.module_utils.probe_module import ProbeModule
 
 ARGUMENT_SPEC = dict(
@@ -146,11 +145,7 @@ def masked(error, env_file, secrets):
 def read_source(params):
     if params["content"] is not None:
         return to_bytes(params["content"], errors="surrogate_or_strict")
-    try:
-        with open(params["src"], "rb") as handle:
-            return handle.read()
-    except OSError as exc:
-        raise ProbeError("file", "cannot read %s: %s" % (params["src"], exc.strerror or exc)) from None
+    return private_file.read_bytes(params["src"])
 
 
 def validate(module, params, text):
@@ -172,27 +167,16 @@ def validate(module, params, text):
     raise ProbeError("format", "the staged compose file fails `docker compose config`: %s" % message)
 
 
-def unchanged(dest, text):
-    try:
-        with open(dest, "rb") as handle:
-            return handle.read() == text
-    except OSError:
-        return False
-
-
 def stage(module):
     params = module.params
     if not os.path.isdir(os.path.dirname(params["dest"]) or "."):
         raise ProbeError("input", "the directory of dest %s does not exist" % params["dest"])
     text = read_source(params)
     validate(module, params, text)
-    if unchanged(params["dest"], text):
+    if private_file.holds_private(params["dest"], text):
         return {"dest": params["dest"]}
     if not module.check_mode:
-        try:
-            os.rename(stage_private(params["dest"], text, ".compose-stage-"), params["dest"])
-        except OSError as exc:
-            raise ProbeError("file", "cannot write %s: %s" % (params["dest"], exc.strerror or exc)) from None
+        private_file.write_private(params["dest"], text, ".compose-stage-")
     return {"changed": True, "dest": params["dest"]}
 
 

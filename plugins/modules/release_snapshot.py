@@ -170,16 +170,6 @@ def check_input(params):
             raise ProbeError("input", "images.%s must have an id and a rollback_tag, got %r" % (service, image))
 
 
-def read_bytes(path, missing=None):
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except OSError as exc:
-        if missing is not None and not os.path.lexists(path):
-            return missing
-        raise ProbeError("file", "cannot read %s: %s" % (path, to_native(exc))) from None
-
-
 def read_manifest(directory):
     try:
         with open(os.path.join(directory, MANIFEST), "rb") as handle:
@@ -245,33 +235,20 @@ def make_dir(path):
         raise ProbeError("file", "cannot create %s: %s" % (path, to_native(exc))) from None
 
 
-def write(path, content):
-    try:
-        os.replace(private_file.stage_private(path, content, ".snapshot-"), path)
-    except OSError as exc:
-        raise ProbeError("file", "cannot write %s: %s" % (path, to_native(exc))) from None
-
-
-def is_private_copy(path, data):
-    """Whether ``path`` already holds ``data``, 0600."""
-    if not os.path.isfile(path) or os.path.islink(path):
-        return False
-    return os.stat(path).st_mode & 0o777 == 0o600 and read_bytes(path) == data
-
-
 def plan(docker, params):
     """What writing the snapshot changes; reads everything it needs first, so a bad source stops it before."""
     directory = os.path.join(params["snapshots_dir"], params["name"])
-    sources = dict((copy, read_bytes(src)) for copy, src in params["files"].items())
+    sources = dict((copy, private_file.read_bytes(src)) for copy, src in params["files"].items())
     manifest = manifest_text(params, directory)
     dirs = [*missing_dirs(os.path.dirname(params["snapshots_dir"])), params["snapshots_dir"], directory]
     copies = dict((os.path.join(directory, copy), data) for copy, data in sources.items())
+    written_manifest = private_file.read_bytes(os.path.join(directory, MANIFEST), missing=b"")
     return {
         "directory": directory,
         "dirs": [d for d in dirs if not os.path.isdir(d) or os.stat(d).st_mode & 0o777 != 0o700],
-        "files": dict((path, data) for path, data in copies.items() if not is_private_copy(path, data)),
+        "files": dict((path, data) for path, data in copies.items() if not private_file.holds_private(path, data)),
         "tags": tags_to_set(docker, params["images"]),
-        "manifest": None if read_bytes(os.path.join(directory, MANIFEST), missing=b"") == manifest else manifest,
+        "manifest": None if written_manifest == manifest else manifest,
     }
 
 
@@ -279,13 +256,13 @@ def apply(docker, todo):
     for path in todo["dirs"]:
         make_dir(path)
     for path, data in todo["files"].items():
-        write(path, data)
+        private_file.write_private(path, data, ".snapshot-")
     for image_id, tag in todo["tags"]:
         rc, out, err = docker.run("image", "tag", image_id, tag)
         if rc != 0:
             raise ProbeError("container", "docker image tag %s %s failed: %s" % (image_id, tag, err or out.strip()))
     if todo["manifest"] is not None:  # last: a snapshot with a manifest is a whole one
-        write(os.path.join(todo["directory"], MANIFEST), todo["manifest"])
+        private_file.write_private(os.path.join(todo["directory"], MANIFEST), todo["manifest"], ".snapshot-")
 
 
 def snapshot(module):
