@@ -37,23 +37,57 @@ def library_versions():
     return found
 
 
-def apt_policy(packages):
-    """Installed and candidate version of each package (None: none), or None without apt-cache."""
-    if not packages or shutil.which("apt-cache") is None:
-        return None
+def run_c(argv):
+    """stdout of argv in the C locale ('' when it cannot run); a non-zero exit is an answer, not an error."""
     env = dict(os.environ, LC_ALL="C")
-    out = subprocess.run(
-        ["apt-cache", "policy", *packages], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, check=False
-    ).stdout.decode("utf-8", "replace")
-    policy = {name: {"installed": None, "candidate": None} for name in packages}
-    current = None
+    try:
+        done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, check=False)
+    except OSError:
+        return ""
+    return done.stdout.decode("utf-8", "replace")
+
+
+def dpkg_installed(packages):
+    """Installed version of each package that dpkg holds as installed (a removed one's config does not count)."""
+    out = run_c(["dpkg-query", "--show", "--showformat", "${Package}\t${Status}\t${Version}\n", *packages])
+    found = {}
     for line in out.splitlines():
+        name, status, version = [*line.split("\t"), "", ""][:3]
+        if status.endswith(" installed") and version:
+            found[name.split(":")[0]] = version
+    return found
+
+
+def apt_candidates(packages):
+    """Candidate version of each package (None: no package source has it), from apt-cache policy."""
+    candidates = {name: None for name in packages}
+    current = None
+    for line in run_c(["apt-cache", "policy", *packages]).splitlines():
         if line and not line[0].isspace() and line.endswith(":"):
-            current = policy.get(line[:-1])
-        elif current is not None and line.strip().startswith(("Installed:", "Candidate:")):
-            key, value = line.strip().partition(":")[::2]
-            value = value.strip()
-            current[key.lower()] = None if value in ("", "(none)") else value
+            current = line[:-1] if line[:-1] in candidates else None
+        elif current is not None and line.strip().startswith("Candidate:"):
+            value = line.strip().partition(":")[2].strip()
+            candidates[current] = None if value in ("", "(none)") else value
+    return candidates
+
+
+def apt_policy(packages):
+    """Installed and candidate version of each package (None: none), or None without apt.
+
+    dpkg answers for the installed packages at once; apt-cache, which loads every package list (most of a
+    second), is asked only for the candidates of the packages that are not installed, the only ones the role
+    would install. An installed package's report has no candidate: nothing reads it."""
+    if not packages or shutil.which("apt-cache") is None or shutil.which("dpkg-query") is None:
+        return None
+    installed = dpkg_installed(packages)
+    missing = [name for name in packages if name not in installed]
+    candidates = apt_candidates(missing) if missing else {}
+    policy = {}
+    for name in packages:
+        if name in installed:
+            policy[name] = {"installed": installed[name]}
+        else:
+            policy[name] = {"installed": None, "candidate": candidates[name]}
     return policy
 
 
