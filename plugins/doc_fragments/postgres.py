@@ -15,7 +15,7 @@ options:
     description:
       - libpq connection string (V(host=db port=5432 dbname=app user=app)) or URL
         (V(postgresql://user:password@db:5432/app)).
-      - Mutually exclusive with O(db_host), O(db_port), O(db_name), O(db_user) and O(db_password).
+      - Mutually exclusive with O(db_host), O(db_port), O(db_name), O(db_user), O(db_password) and O(db_env_file).
       - Treated as a secret; the module never repeats it in messages.
     type: str
   db_host:
@@ -40,6 +40,13 @@ options:
     description:
       - Password of O(db_user).
     type: str
+  db_env_file:
+    description:
+      - A C(.env) file on the managed host (the stack's own) whose C(DB_NAME), C(DB_USER) and C(DB_PASS) give
+        O(db_name), O(db_user) and O(db_password) where those are not set, so the credentials never leave the host.
+      - A file that cannot be read fails with RV(reason=file), one that is not a parseable C(.env) with
+        RV(reason=format). A key it lacks leaves the option unset.
+    type: path
   sslmode:
     description:
       - libpq C(sslmode); libpq's default (V(prefer)) when not set.

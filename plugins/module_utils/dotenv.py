@@ -169,6 +169,12 @@ def values(entries):
     return dict((entry.key, entry.value) for entry in entries if entry.key is not None)
 
 
+def load_values(path):
+    """The values by key of the .env at ``path``. Raises OSError, UnicodeError or DotenvError (no content)."""
+    with open(path, "rb") as handle:
+        return values(parse(handle.read().decode("utf-8")))
+
+
 def compare(before, after):
     """Keys whose value differs or appears (changed) and keys that disappear (removed)."""
     old, new = values(before), values(after)

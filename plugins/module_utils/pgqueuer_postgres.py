@@ -14,7 +14,7 @@ import re
 import time
 from collections import OrderedDict
 
-from ansible_collections.revisbali.business_suite.plugins.module_utils import deps
+from ansible_collections.revisbali.business_suite.plugins.module_utils import deps, dotenv
 from ansible_collections.revisbali.business_suite.plugins.module_utils.errors import InputError, ProbeError
 from ansible_collections.revisbali.business_suite.plugins.module_utils.input_checks import (
     require_port,
@@ -31,11 +31,30 @@ POSTGRES_CONNECTION_SPEC = dict(
     db_name=dict(type="str"),
     db_user=dict(type="str"),
     db_password=dict(type="str", no_log=True),
+    db_env_file=dict(type="path"),
     sslmode=dict(type="str", choices=list(SSLMODES)),
     connect_timeout=dict(type="int", default=5),
 )
 
-POSTGRES_MUTUALLY_EXCLUSIVE = [("dsn", name) for name in ("db_host", "db_port", "db_name", "db_user", "db_password")]
+POSTGRES_MUTUALLY_EXCLUSIVE = [
+    ("dsn", name) for name in ("db_host", "db_port", "db_name", "db_user", "db_password", "db_env_file")
+]
+
+# The stack's .env keys for the options db_env_file fills (business_suite's .env.example and compose file).
+ENV_FILE_KEYS = (("db_name", "DB_NAME"), ("db_user", "DB_USER"), ("db_password", "DB_PASS"))
+
+
+def env_file_credentials(path):
+    """db_name, db_user and db_password from the .env at path, for the keys it sets."""
+    try:
+        found = dotenv.load_values(path)
+    except (IOError, OSError) as exc:
+        raise ProbeError("file", "cannot read db_env_file %s: %s" % (path, exc.strerror or exc)) from None
+    except UnicodeError:
+        raise ProbeError("format", "db_env_file %s is not UTF-8 text" % path) from None
+    except dotenv.DotenvError as exc:
+        raise ProbeError("format", "db_env_file %s is not a .env file: %s" % (path, exc)) from None
+    return dict((option, found[key]) for option, key in ENV_FILE_KEYS if key in found)
 
 
 def resolve_conninfo(params, application_name):
@@ -49,12 +68,14 @@ def resolve_conninfo(params, application_name):
             raise InputError("dsn", "is not a valid libpq connection string or postgresql:// URL") from None
     else:
         require_port(params, "db_port")
+        given = env_file_credentials(params["db_env_file"]) if params.get("db_env_file") else {}
+        given.update((option, params[option]) for option, _key in ENV_FILE_KEYS if params.get(option) is not None)
         conninfo = dict(
             host=params["db_host"],
             port=params["db_port"],
-            dbname=params.get("db_name"),
-            user=params.get("db_user"),
-            password=params.get("db_password"),
+            dbname=given.get("db_name"),
+            user=given.get("db_user"),
+            password=given.get("db_password"),
         )
     conninfo.update(connect_timeout=params["connect_timeout"], application_name=application_name)
     if params.get("sslmode"):

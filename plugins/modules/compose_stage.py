@@ -95,7 +95,7 @@ reason:
 import os
 import re
 
-from ansible.module_utils.common.text.converters import to_bytes, to_native
+from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.revisbali.business_suite.plugins.module_utils import dotenv, private_file
 from ansible_collections.revisbali.business_suite.plugins.module_utils.docker_cli import Docker
@@ -121,8 +121,7 @@ FRAGMENT = re.compile(r'"([^"]{4,})"')
 def env_values(path):
     """The file's values by key, or None when it is missing or not a parseable .env."""
     try:
-        with open(path, "rb") as handle:
-            return dotenv.values(dotenv.parse(to_native(handle.read(), errors="surrogate_or_strict")))
+        return dotenv.load_values(path)
     except (OSError, UnicodeError, dotenv.DotenvError):
         return None
 

@@ -38,6 +38,13 @@ options:
       - Files and directories to look at, by a name of the caller's choosing. RV(paths) has the same names.
     type: dict
     default: {}
+  dotenv:
+    description:
+      - Names of O(paths) whose file to parse as a C(.env), the way the C(dotenv) module reads it. RV(paths) then
+        gives, for each, how many keys it holds and what makes it unreadable; never a key or a value.
+    type: list
+    elements: str
+    default: []
   free_space:
     description: Paths whose file system's free space to report, besides the Docker data root.
     type: list
@@ -96,11 +103,13 @@ paths:
   description:
     - For each name of O(paths), what is there. C(writeable) is C(access(2)) for the user the module runs as.
     - C(mode) is an octal string such as C(0640); C(pw_name) and C(gr_name) are empty when the id has no name.
+    - For a name in O(dotenv) whose file exists, C(dotenv) holds C(keys), how many keys it sets, and C(error), empty
+      when it parses, else why not (the line number, never its content).
   returned: always
   type: dict
   sample:
     env: {path: /srv/business_suite/.env, exists: true, isdir: false, writeable: true, uid: 0, gid: 1000,
-          mode: "0640", pw_name: root, gr_name: app}
+          mode: "0640", pw_name: root, gr_name: app, dotenv: {keys: 31, error: ""}}
 user:
   description: The user the module runs as (the become user), its uid and every group id it has.
   returned: always
@@ -178,12 +187,14 @@ import pwd
 import re
 import stat
 
+from ansible_collections.revisbali.business_suite.plugins.module_utils import dotenv
 from ansible_collections.revisbali.business_suite.plugins.module_utils.docker_cli import MISSING, Docker
 from ansible_collections.revisbali.business_suite.plugins.module_utils.errors import ProbeError
 from ansible_collections.revisbali.business_suite.plugins.module_utils.probe_module import ProbeModule
 
 ARGUMENT_SPEC = dict(
     paths=dict(type="dict", default={}),
+    dotenv=dict(type="list", elements="str", default=[]),
     free_space=dict(type="list", elements="path", default=[]),
     network=dict(type="str", default=""),
     containers=dict(type="list", elements="str", default=[]),
@@ -199,7 +210,7 @@ def _name(lookup, ident):
         return ""
 
 
-def path_facts(path):
+def path_facts(path, parse_dotenv=False):
     facts = {"path": path, "exists": False, "isdir": False}
     try:
         st = os.stat(path)
@@ -215,7 +226,21 @@ def path_facts(path):
         pw_name=_name(pwd.getpwuid, st.st_uid),
         gr_name=_name(grp.getgrgid, st.st_gid),
     )
+    if parse_dotenv and not facts["isdir"]:
+        facts["dotenv"] = dotenv_facts(path)
     return facts
+
+
+def dotenv_facts(path):
+    """How many keys the .env at path sets, and why it cannot be read as one ('' when it can)."""
+    try:
+        return {"keys": len(dotenv.load_values(path)), "error": ""}
+    except (IOError, OSError) as exc:
+        return {"keys": 0, "error": "cannot read %s: %s" % (path, exc.strerror or exc)}
+    except UnicodeError:
+        return {"keys": 0, "error": "%s is not UTF-8 text" % path}
+    except dotenv.DotenvError as exc:
+        return {"keys": 0, "error": "%s: %s" % (path, exc)}
 
 
 def user_facts():
@@ -328,13 +353,17 @@ def survey(module):
     for label, path in params["paths"].items():
         if not isinstance(path, str) or not path.startswith("/"):
             raise ProbeError("input", "paths.%s must be an absolute path, got %r" % (label, path))
+    for label in params["dotenv"]:
+        if label not in params["paths"]:
+            known = ", ".join(params["paths"])
+            raise ProbeError("input", "dotenv names %r, which is not one of paths (%s)" % (label, known))
     check_processes(params["processes"])
     docker = Docker(module)
     engine = engine_facts(docker)
     up = engine["rc"] == 0
     places = list(params["free_space"]) + ([engine["root_dir"]] if engine["root_dir"] else [])
     return {
-        "paths": dict((label, path_facts(path)) for label, path in params["paths"].items()),
+        "paths": dict((label, path_facts(path, label in params["dotenv"])) for label, path in params["paths"].items()),
         "user": user_facts(),
         "engine": engine,
         "compose": compose_facts(docker),

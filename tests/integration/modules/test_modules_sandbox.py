@@ -6,6 +6,7 @@ Run under the sandbox lock: `flock /tmp/bs-sandbox.lock .venv/bin/pytest -m sand
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass
 
@@ -148,6 +149,7 @@ def test_stack_facts_reads_the_stack_as_docker_inspect_does(stack):
         "stack_facts",
         dict(
             paths={"env": str(env_path)},
+            dotenv=["env"],
             free_space=[str(sandbox.SANDBOX_DIR)],
             network=sandbox.NETWORK,
             containers=names,
@@ -169,6 +171,8 @@ def test_stack_facts_reads_the_stack_as_docker_inspect_does(stack):
     assert result["paths"]["env"]["exists"] and result["paths"]["env"]["mode"] == "%04o" % (
         env_path.stat().st_mode & 0o7777
     )
+    env_keys = [line for line in env_path.read_text().splitlines() if re.match(r"^[A-Za-z_][A-Za-z0-9_.-]*=", line)]
+    assert result["paths"]["env"]["dotenv"] == {"keys": len(env_keys), "error": ""}
     assert result["containers"]["bs-no-such-container"] == {"exists": False, "container": {}}
     for name in names[:-1]:
         seen = result["containers"][name]["container"]

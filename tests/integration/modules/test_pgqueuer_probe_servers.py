@@ -63,6 +63,29 @@ def test_idle_queue_on_the_sql_broker(postgres):
     assert result["job"] is None and result["waited_s"] == 0
 
 
+def test_credentials_from_the_hosts_env_file(postgres, tmp_path):
+    """The stack's .env gives DB_NAME, DB_USER and DB_PASS; the password shows nowhere in the output."""
+    env = tmp_path / ".env"
+    env.write_text(f"# the stack's settings\nDB_HOST=db\nDB_NAME=app\nDB_USER=app\nDB_PASS='{PG_APP_PASSWORD}'\n")
+    env.chmod(0o600)
+    wrong = tmp_path / "wrong.env"
+    wrong.write_text("DB_NAME=app\nDB_USER=app\nDB_PASS=wrong-pg-password\n")
+    run = run_tasks(
+        [
+            ("pgqueuer_probe", dict(db_host="127.0.0.1", db_port=postgres.port, db_env_file=str(env))),
+            ("pgqueuer_probe", dict(db_host="127.0.0.1", db_port=postgres.port, db_env_file=str(wrong))),
+            ("pgqueuer_probe", dict(db_host="127.0.0.1", db_port=postgres.port, db_env_file=str(tmp_path / "none"))),
+        ]
+    )
+    found, wrong_password, missing = run.results
+    assert not found.get("failed"), found["msg"]
+    assert found["schema_present"] is True
+    assert wrong_password["reason"] == "auth", wrong_password["msg"]
+    assert missing["reason"] == "file" and "db_env_file" in missing["msg"], missing["msg"]
+    for secret in (PG_APP_PASSWORD, "wrong-pg-password"):
+        assert secret not in run.output
+
+
 def test_sql_broker_worker_consumes_the_probe_job(postgres):
     with StandinWorker(postgres.dsn()) as worker:
         run = run_tasks([("pgqueuer_probe", dict(postgres.params(), wait_for="consuming", timeout=10))])

@@ -3,10 +3,12 @@ scripted connection, and which pg_stat_activity sessions count as listeners on t
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ansible_collections.revisbali.business_suite.plugins.module_utils import deps, pgqueuer_postgres
-from ansible_collections.revisbali.business_suite.plugins.module_utils.errors import InputError
+from ansible_collections.revisbali.business_suite.plugins.module_utils.errors import InputError, ProbeError
 from tests.unit.plugins.module_utils.scripted_conn import ScriptedConn
 
 
@@ -23,6 +25,35 @@ def test_options_become_libpq_keywords():
     assert conninfo == dict(host="db", port=5432, dbname="app", user="app", password="pw", sslmode="require",
                             connect_timeout=5, application_name="probe")  # fmt: skip
     assert pgqueuer_postgres.describe(conninfo) == "db:5432 db app"
+
+
+def test_db_env_file_gives_the_credentials_the_options_do_not(tmp_path):
+    env = tmp_path / ".env"
+    env.write_text("DB_HOST=db\nDB_NAME=crm\nDB_USER=crm\nDB_PASS='s3cr3t'\n")
+    conninfo = pgqueuer_postgres.resolve_conninfo(params(db_host="10.0.0.2", db_env_file=str(env), db_user="ops"), "p")
+    assert (conninfo["host"], conninfo["dbname"], conninfo["user"], conninfo["password"]) == (
+        "10.0.0.2",
+        "crm",
+        "ops",
+        "s3cr3t",
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "reason", "message"),
+    [
+        (None, "file", "cannot read db_env_file .*: No such file or directory"),
+        (b"DB_PASS=s3cr3t\nnot an assignment s3cr3t\n", "format", "is not a .env file: line 2 is not KEY=VALUE"),
+        (b"DB_PASS=\xff\n", "format", "is not UTF-8 text"),
+    ],
+)
+def test_db_env_file_that_cannot_be_read(tmp_path, content, reason, message):
+    env = tmp_path / ".env"
+    if content is not None:
+        env.write_bytes(content)
+    with pytest.raises(ProbeError) as caught:
+        pgqueuer_postgres.resolve_conninfo(params(db_env_file=str(env)), "probe")
+    assert caught.value.reason == reason and re.search(message, caught.value.msg) and "s3cr3t" not in caught.value.msg
 
 
 @pytest.mark.parametrize(

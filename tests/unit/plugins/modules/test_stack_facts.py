@@ -80,6 +80,26 @@ def test_paths_and_user_are_what_the_host_says(tmp_path, up):
     assert result["user"]["uid"] == os.geteuid() and os.getegid() in result["user"]["gids"]
 
 
+def test_dotenv_files_give_their_key_count_or_why_they_cannot_be_read_never_their_content(tmp_path, up):
+    good, bad, unreadable = tmp_path / "good.env", tmp_path / "bad.env", tmp_path / "unreadable.env"
+    good.write_text("# comment\nA=1\nDB_PASS='s3cr3t-value'\n")
+    bad.write_text("A=1\nDB_PASS=s3cr3t-value\nnot an assignment s3cr3t-value\n")
+    unreadable.write_text("A=1\n")
+    unreadable.chmod(0)
+    paths = {"good": str(good), "bad": str(bad), "unreadable": str(unreadable), "gone": str(tmp_path / "nope")}
+    result = run_module(tmp_path, up, paths=paths, dotenv=["good", "bad", "unreadable", "gone"])
+    facts = result["paths"]
+    assert facts["good"]["dotenv"] == {"keys": 2, "error": ""}
+    assert facts["bad"]["dotenv"] == {
+        "keys": 0,
+        "error": "%s: line 3 is not KEY=VALUE, a comment or a blank line (content not shown)" % bad,
+    }
+    if os.geteuid() != 0:  # root reads a 0000 file
+        assert facts["unreadable"]["dotenv"]["error"] == "cannot read %s: Permission denied" % unreadable
+    assert "dotenv" not in facts["gone"]
+    assert "s3cr3t" not in json.dumps(result)
+
+
 def test_engine_network_and_containers_without_their_environment(tmp_path, up):
     result = run_module(
         tmp_path, up, check=True, free_space=[str(tmp_path)], network="dockernet", containers=["bs-db", "bs-gone"]
@@ -165,6 +185,7 @@ def test_a_daemon_error_on_top_fails_with_reason_container(tmp_path):
         {"containers": "not-a-list-of-names", "paths": []},
         {"processes": {"bs-core": "pgq run"}},
         {"processes": {"bs-core": []}},
+        {"paths": {"env": "/srv/.env"}, "dotenv": ["compose"]},
     ],
 )
 def test_bad_input_is_rejected_with_reason_input(tmp_path, up, args):
