@@ -156,14 +156,13 @@ def enqueue(entrypoint: str, payloads: list[dict]) -> list[int]:
 
 
 def probe_params(broker: str = "postgres", **extra) -> dict:
-    """pgqueuer_probe's arguments for the stack's database and `broker`, as the role passes them."""
+    """pgqueuer_probe's arguments for the stack's database and `broker`, as the role passes them: the
+    credentials are read by the module from the live .env (db_env_file)."""
     env = read_env()
     params = dict(
         db_host=container_ip("postgres-srv"),
         db_port=int(env["DB_PORT"]),
-        db_name=env["DB_NAME"],
-        db_user=env["DB_USER"],
-        db_password=env["DB_PASS"],
+        db_env_file=str(SANDBOX_DIR / ".env"),
         **extra,
     )
     if broker == "redis":
