@@ -26,6 +26,15 @@ class DotenvError(Exception):
     """The file cannot be parsed; the message never quotes file content."""
 
 
+class DotenvFileError(DotenvError):
+    """A .env file that cannot be read (``reason`` file) or is not a .env (``reason`` format); the message names the
+    file, never its content."""
+
+    def __init__(self, reason, msg):
+        super(DotenvFileError, self).__init__(msg)
+        self.reason = reason
+
+
 class Entry(object):
     """One logical line: a comment/blank (key is None) or an assignment."""
 
@@ -170,9 +179,18 @@ def values(entries):
 
 
 def load_values(path):
-    """The values by key of the .env at ``path``. Raises OSError, UnicodeError or DotenvError (no content)."""
-    with open(path, "rb") as handle:
-        return values(parse(handle.read().decode("utf-8")))
+    """The values by key of the .env at ``path``, or DotenvFileError saying why not."""
+    try:
+        with open(path, "rb") as handle:
+            text = handle.read().decode("utf-8")
+    except (IOError, OSError) as exc:
+        raise DotenvFileError("file", "cannot read %s: %s" % (path, exc.strerror or exc)) from None
+    except UnicodeError:
+        raise DotenvFileError("format", "%s is not UTF-8 text" % path) from None
+    try:
+        return values(parse(text))
+    except DotenvError as exc:
+        raise DotenvFileError("format", "%s: %s" % (path, exc)) from None
 
 
 def compare(before, after):

@@ -48,12 +48,8 @@ def env_file_credentials(path):
     """db_name, db_user and db_password from the .env at path, for the keys it sets."""
     try:
         found = dotenv.load_values(path)
-    except (IOError, OSError) as exc:
-        raise ProbeError("file", "cannot read db_env_file %s: %s" % (path, exc.strerror or exc)) from None
-    except UnicodeError:
-        raise ProbeError("format", "db_env_file %s is not UTF-8 text" % path) from None
-    except dotenv.DotenvError as exc:
-        raise ProbeError("format", "db_env_file %s is not a .env file: %s" % (path, exc)) from None
+    except dotenv.DotenvFileError as exc:
+        raise ProbeError(exc.reason, "db_env_file: %s" % exc) from None
     return dict((option, found[key]) for option, key in ENV_FILE_KEYS if key in found)
 
 

@@ -122,7 +122,7 @@ def env_values(path):
     """The file's values by key, or None when it is missing or not a parseable .env."""
     try:
         return dotenv.load_values(path)
-    except (OSError, UnicodeError, dotenv.DotenvError):
+    except dotenv.DotenvError:
         return None
 
 

@@ -235,12 +235,8 @@ def dotenv_facts(path):
     """How many keys the .env at path sets, and why it cannot be read as one ('' when it can)."""
     try:
         return {"keys": len(dotenv.load_values(path)), "error": ""}
-    except (IOError, OSError) as exc:
-        return {"keys": 0, "error": "cannot read %s: %s" % (path, exc.strerror or exc)}
-    except UnicodeError:
-        return {"keys": 0, "error": "%s is not UTF-8 text" % path}
-    except dotenv.DotenvError as exc:
-        return {"keys": 0, "error": "%s: %s" % (path, exc)}
+    except dotenv.DotenvFileError as exc:
+        return {"keys": 0, "error": str(exc)}
 
 
 def user_facts():

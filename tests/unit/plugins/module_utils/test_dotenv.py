@@ -1,5 +1,7 @@
 """The .env parser/editor keeps every untouched byte and never prints content in errors."""
 
+import re
+
 import pytest
 
 from ansible_collections.revisbali.business_suite.plugins.module_utils import dotenv
@@ -89,3 +91,26 @@ def test_compare_lists_changed_and_removed_keys():
     after = dotenv.parse("A=1\nB=3\nC=4\n")
     assert dotenv.compare(before, after) == (["B", "C"], [])
     assert dotenv.compare(before=after, after=before) == (["B"], ["C"])  # the other way round
+
+
+@pytest.mark.parametrize(
+    ("content", "reason", "message"),
+    [
+        (None, "file", r"^cannot read .*/\.env: No such file or directory$"),
+        (b"A=1\nnot an assignment s3cr3t\n", "format", r"^.*/\.env: line 2 is not KEY=VALUE"),
+        (b"A=\xff\n", "format", r"^.*/\.env is not UTF-8 text$"),
+    ],
+)
+def test_a_file_that_cannot_be_loaded_says_why_by_reason_never_with_its_content(tmp_path, content, reason, message):
+    env = tmp_path / ".env"
+    if content is not None:
+        env.write_bytes(content)
+    with pytest.raises(dotenv.DotenvFileError) as err:
+        dotenv.load_values(str(env))
+    assert err.value.reason == reason and re.search(message, str(err.value)) and "s3cr3t" not in str(err.value)
+
+
+def test_a_file_loads_as_its_values(tmp_path):
+    env = tmp_path / ".env"
+    env.write_bytes(b"# comment\nA=1\nexport B='two words'\n")
+    assert dotenv.load_values(str(env)) == {"A": "1", "B": "two words"}

@@ -42,9 +42,9 @@ def test_db_env_file_gives_the_credentials_the_options_do_not(tmp_path):
 @pytest.mark.parametrize(
     ("content", "reason", "message"),
     [
-        (None, "file", "cannot read db_env_file .*: No such file or directory"),
-        (b"DB_PASS=s3cr3t\nnot an assignment s3cr3t\n", "format", "is not a .env file: line 2 is not KEY=VALUE"),
-        (b"DB_PASS=\xff\n", "format", "is not UTF-8 text"),
+        (None, "file", "^db_env_file: cannot read .*: No such file or directory$"),
+        (b"DB_PASS=s3cr3t\nnot an assignment s3cr3t\n", "format", "^db_env_file: .*/.env: line 2 is not KEY=VALUE"),
+        (b"DB_PASS=\xff\n", "format", "^db_env_file: .*/.env is not UTF-8 text$"),
     ],
 )
 def test_db_env_file_that_cannot_be_read(tmp_path, content, reason, message):
