@@ -5,16 +5,11 @@ naming why and what to do; accepted where the mode can work. One ansible-playboo
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[3]
-ROLE = REPO / "roles/redis_cutover"
+from tests.unit.roles import role_play
 
 
 def host(os_name, os_id, python_version, libraries=None, apt=None, uid=0, can_make_venv=True, venv_creatable=True):
@@ -127,67 +122,29 @@ CASES = {
     ),
 }
 
-PLAYBOOK = """
-- hosts: localhost
-  gather_facts: false
-  roles: []
-  tasks:
-    - name: Render each case
-      ansible.builtin.set_fact:
-        rendered: >-
-          {{ rendered | default({}) | combine({item.key: lookup('ansible.builtin.template', template,
-               template_vars={'host': item.value.host, 'stage': item.value.stage,
-                              'redis_cutover_module_deps': item.value.mode}) | from_json}) }}
-      loop: "{{ cases | dict2items }}"
-      loop_control:
-        label: "{{ item.key }}"
-    - name: Write them
-      ansible.builtin.copy:
-        content: "{{ rendered | to_json }}"
-        dest: "{{ out }}"
-        mode: "0600"
-"""
+RENDER = {
+    "name": "Render each case",
+    "ansible.builtin.set_fact": {
+        "rendered": (
+            "{{ rendered | default({}) | combine({item.key: lookup('ansible.builtin.template',"
+            " 'module_deps_problems.j2', template_vars={'host': item.value.host, 'stage': item.value.stage,"
+            " 'redis_cutover_module_deps': item.value.mode}) | from_json}) }}"
+        )
+    },
+    "loop": "{{ cases | dict2items }}",
+    "loop_control": {"label": "{{ item.key }}"},
+}
 
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     work = tmp_path_factory.mktemp("module_deps")
-    (work / "play.yml").write_text(PLAYBOOK)
-    role_vars = (ROLE / "vars/main.yml").read_text()
-    defaults = (ROLE / "defaults/main.yml").read_text()
-    (work / "vars.yml").write_text(role_vars)
-    (work / "defaults.yml").write_text(defaults)
     extra = {
-        "template": str(ROLE / "templates/module_deps_problems.j2"),
         "out": str(work / "out.json"),
         "cases": {name: {"mode": c[0], "stage": c[1], "host": c[2]} for name, c in CASES.items()},
         "redis_cutover_project_dir": "/srv/business_suite",
-        "ansible_python_interpreter": sys.executable,
     }
-    env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_COLLECTIONS_PATH=str(REPO / "collections"))
-    bindir = Path(sys.executable).parent
-    proc = subprocess.run(
-        [
-            str(bindir / "ansible-playbook"),
-            "-i",
-            "localhost,",
-            "-c",
-            "local",
-            "play.yml",
-            "-e",
-            "@defaults.yml",
-            "-e",
-            "@vars.yml",
-            "-e",
-            json.dumps(extra),
-        ],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    role_play.run(work, [RENDER, role_play.write_out("rendered")], extra)
     return json.loads((work / "out.json").read_text())
 
 
