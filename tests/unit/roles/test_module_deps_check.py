@@ -1,0 +1,97 @@
+"""What tasks/module_deps_check.yml makes of the host probe's result (files/module_deps_probe.py): the modules'
+interpreter, and a refusal before anything is installed that names the mode, the host and every problem, or that
+Python could not be run at all. The judge and refuse tasks run as the role ships them, one case after another."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+
+import pytest
+
+from tests.unit.roles import role_play
+from tests.unit.roles.test_module_deps_problems import BOOKWORM, GOOD_LIBS, host
+
+JUDGE = "Module deps | Judge the mode on this host, before anything is installed, and fix the modules' interpreter"
+REFUSE = "Module deps | Refuse a mode that cannot work on this host"
+VENV = "/opt/business_suite-modules"
+
+
+def ran(report):
+    return {"rc": 0, "stdout": json.dumps(report), "stderr": ""}
+
+
+DEBIAN = host("Debian 12", "debian", "3.11.2", GOOD_LIBS)
+
+# name: (redis_cutover_module_deps, probe result, interpreter the modules get, patterns of the refusal; [] = accepted)
+CASES = {
+    "none, the libraries there": ("none", ran(DEBIAN), "/usr/bin/python3", []),
+    "venv": ("venv", ran(host("Debian 12", "debian", "3.11.2")), f"{VENV}/bin/python", []),
+    "system as a user without root": (
+        "system",
+        ran(host("Debian 12", "debian", "3.11.2", apt=BOOKWORM, uid=1000)),
+        "/usr/bin/python3",
+        [
+            r"^redis_cutover_module_deps=system cannot give the modules redis-py >= \S+",
+            r"on Debian 12 \(Python 3\.11\.2",
+        ],
+    ),
+    "no such interpreter": (
+        "none",
+        {"rc": 127, "stdout": "", "stderr": "/bin/sh: 1: /usr/bin/python3.13: not found\n"},
+        "",
+        [
+            r"on this host \(Python unknown, not run\)",
+            r"could not run Python on the host to check the module libraries \(/bin/sh: 1: /usr/bin/python3\.13: not",
+            r"set redis_cutover_module_python .* to a Python 3 on the host\. Nothing was installed",
+        ],
+    ),
+    "a Python that prints no report": (
+        "system",
+        {"rc": 0, "stdout": "Python 2.7.18\n", "stderr": ""},
+        "",
+        [r"could not run Python on the host to check the module libraries"],
+    ),
+}
+
+
+def case_tasks():
+    judge, refuse = role_play.task("module_deps_check.yml", JUDGE), role_play.task("module_deps_check.yml", REFUSE)
+    tasks = []
+    for index, (mode, probe, _, _) in enumerate(CASES.values()):
+        given = {"redis_cutover_module_deps": mode, "__redis_cutover_deps_probe": probe}
+        step = copy.deepcopy(judge)
+        step["vars"].update(given)
+        check = copy.deepcopy(refuse)
+        check.update(vars=given, register="refused", ignore_errors=True)
+        keep = {
+            "name": f"Keep case {index}",
+            "ansible.builtin.set_fact": {
+                "results": "{{ results | default([]) + [{'refused': refused, 'python': __redis_cutover_python}] }}"
+            },
+        }
+        tasks += [step, check, keep]
+    return [*tasks, role_play.write_out("results")]
+
+
+@pytest.fixture(scope="module")
+def judged(tmp_path_factory):
+    work = tmp_path_factory.mktemp("module_deps_check")
+    extra = {"out": str(work / "out.json"), "redis_cutover_module_venv": VENV}
+    role_play.run(work, case_tasks(), extra)
+    return dict(zip(CASES, json.loads((work / "out.json").read_text()), strict=True))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_module_deps_check(judged, case):
+    _, _, python, patterns = CASES[case]
+    refused = judged[case]["refused"]
+    if not patterns:
+        assert not refused.get("failed"), f"{case}: refused: {refused.get('msg')}"
+        assert judged[case]["python"] == python
+        return
+    assert refused.get("failed"), f"{case}: accepted"
+    missing = [pattern for pattern in patterns if not re.search(pattern, refused["msg"])]
+    assert not missing, f"{case}: the refusal does not say {missing}: {refused['msg']}"
+    assert judged[case]["python"] == python
