@@ -161,7 +161,7 @@ def judged_tasks(task):
 def judged(tmp_path_factory):
     work = tmp_path_factory.mktemp("host_refusals")
     extra = {
-        "cases": [{"report": report, "stack_runs": runs} for report, runs, _ in CASES.values()],
+        "cases": [{"report": report, "stack_runs": runs} for report, runs, _patterns in CASES.values()],
         "out": str(work / "out.json"),
         "redis_cutover_project_dir": PROJECT,
         "redis_cutover_app_image": "bs-app:release-redis",
