@@ -178,19 +178,28 @@ def values(entries):
     return dict((entry.key, entry.value) for entry in entries if entry.key is not None)
 
 
-def load_values(path):
-    """The values by key of the .env at ``path``, or DotenvFileError saying why not."""
+def read_text(path):
+    """The text of the file at ``path``, or DotenvFileError saying why not (never quoting it)."""
     try:
         with open(path, "rb") as handle:
-            text = handle.read().decode("utf-8")
+            return handle.read().decode("utf-8")
     except (IOError, OSError) as exc:
         raise DotenvFileError("file", "cannot read %s: %s" % (path, exc.strerror or exc)) from None
     except UnicodeError:
         raise DotenvFileError("format", "%s is not UTF-8 text" % path) from None
+
+
+def parse_file(path, text):
+    """``text`` (the content of ``path``) parsed, or DotenvFileError ``format`` naming the file and the line."""
     try:
-        return values(parse(text))
+        return parse(text)
     except DotenvError as exc:
         raise DotenvFileError("format", "%s: %s" % (path, exc)) from None
+
+
+def load_values(path):
+    """The values by key of the .env at ``path``, or DotenvFileError saying why not."""
+    return values(parse_file(path, read_text(path)))
 
 
 def compare(before, after):

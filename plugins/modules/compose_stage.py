@@ -9,7 +9,7 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: compose_stage
-short_description: Stage a compose file and validate it with C(docker compose config), never quoting a secret
+short_description: Stage a compose file and its .env, validated with C(docker compose config), never quoting a secret
 version_added: 0.1.0
 description:
   - Validates O(content) (or the file O(src)) with C(docker compose config --quiet), the way C(docker compose) will
@@ -19,20 +19,24 @@ description:
     every value of O(env_file) and of O(mask_from) is named by its key (C(<value of KEY>), or
     C(<part of the value of KEY>) where compose quoted only a part). When the env file itself is what compose
     could not read, every quoted fragment is hidden.
-  - One call instead of a copy, a command and a check, so that staging a release's compose file costs one round
+  - With O(env), the staged O(env_file) is made in the same call, from the live C(.env) (O(env.path)) with the
+    release's keys set and removed, or as a copy of a snapshot's (O(env.src)). Compose validates the compose file
+    beside that content before either file is written.
+  - One call instead of an edit, a copy, a command and a check, so that staging a release's files costs one round
     trip to the host.
 extends_documentation_fragment:
   - revisbali.business_suite.attributes
 attributes:
   check_mode:
     support: full
-    details: Validates the same way and writes nothing.
+    details: Validates the same way and writes nothing (with O(env), compose reads the staged .env from a 0600
+      temporary file beside O(env_file) that is removed before the module returns).
   diff_mode:
     support: none
     details: O(dest) is a staging copy; the caller shows the diff when the live file changes.
   idempotent:
     support: full
-    details: O(dest) is written only when it does not already hold the content, 0600.
+    details: O(dest) (and O(env_file) with O(env)) is written only when it does not already hold the content, 0600.
 options:
   dest:
     description: Where to write the staged compose file. Its directory must exist.
@@ -45,9 +49,39 @@ options:
     description: A compose file on the host to stage (a snapshot's copy). Exactly one of O(content) and O(src).
     type: path
   env_file:
-    description: The env file compose reads with it (C(--env-file)). Its values never show in a failure.
+    description:
+      - The env file compose reads with it (C(--env-file)). Its values never show in a failure.
+      - Without O(env) it must exist; with O(env) it is written, 0600, once compose accepts the compose file.
     type: path
     required: true
+  env:
+    description:
+      - Make O(env_file) in the same call. Omitted, O(env_file) is used as it is.
+      - Its values never show in the module's output; a value of O(env.set) that looks secret (a secret-looking
+        key, a URL with a password) is masked wherever it would appear.
+    type: dict
+    suboptions:
+      path:
+        description: The live C(.env) the staged one is made from (and compared with, RV(env_differs)).
+        type: path
+        required: true
+      set:
+        description: Keys to assign, as the M(revisbali.business_suite.dotenv) module does (in place, or appended).
+        type: dict
+        default: {}
+      remove:
+        description: Keys to remove (every assignment of them).
+        type: list
+        elements: str
+        default: []
+      header:
+        description: A comment line written once above keys appended at the end.
+        type: str
+      src:
+        description:
+          - A C(.env) on the host (a snapshot's) to stage byte for byte instead of editing O(env.path). It must
+            parse. Mutually exclusive with O(env.set) and O(env.remove).
+        type: path
   mask_from:
     description: Further env files whose values never show in a failure (the live C(.env) a service's C(env_file)
       names). A file that is missing or not a parseable C(.env) is skipped.
@@ -67,6 +101,20 @@ requirements:
 """
 
 EXAMPLES = r"""
+- name: Stage the release's .env and edited compose file, validated together
+  revisbali.business_suite.compose_stage:
+    content: "{{ compose_text }}"
+    dest: /srv/business_suite/.cutover/staging-x/docker-compose.yml
+    env_file: /srv/business_suite/.cutover/staging-x/.env
+    env:
+      path: /srv/business_suite/.env
+      set: {REDIS_HOST: bs-redis, REDIS_PORT: "6379"}
+      remove: [MEMCACHED_LOCATION]
+    mask_from: [/srv/business_suite/.env]
+    project_dir: /srv/business_suite
+    project_name: business_suite
+  register: staged
+
 - name: Stage the edited compose file and validate it with the staged .env
   revisbali.business_suite.compose_stage:
     content: "{{ compose_text }}"
@@ -83,10 +131,17 @@ dest:
   returned: success
   type: str
   sample: /srv/business_suite/.cutover/staging-x/docker-compose.yml
+env_differs:
+  description: With O(env), whether the staged C(.env) differs from O(env.path), so that putting it in place would
+    change the live file.
+  returned: success, with O(env)
+  type: bool
+  sample: true
 reason:
   description:
-    - Why the module failed. V(input) (a parameter is invalid), V(file) (O(src) cannot be read or O(dest) cannot be
-      written) or V(format) (compose rejects the file, or there is no C(docker) CLI to ask).
+    - Why the module failed. V(input) (a parameter is invalid, such as a key that is not a valid .env name),
+      V(file) (O(src), O(env.path) or O(env.src) cannot be read, or a staged file cannot be written) or V(format)
+      (compose rejects the file, a C(.env) does not parse, or there is no C(docker) CLI to ask).
   returned: failure
   type: str
   sample: format
@@ -95,7 +150,7 @@ reason:
 import os
 import re
 
-from ansible.module_utils.common.text.converters import to_bytes
+from ansible.module_utils.common.text.converters import to_bytes, to_text
 
 from ansible_collections.revisbali.business_suite.plugins.module_utils import dotenv, private_file
 from ansible_collections.revisbali.business_suite.plugins.module_utils.docker_cli import Docker
@@ -107,6 +162,17 @@ ARGUMENT_SPEC = dict(
     content=dict(type="str"),
     src=dict(type="path"),
     env_file=dict(type="path", required=True),
+    env=dict(
+        type="dict",
+        options=dict(
+            path=dict(type="path", required=True),
+            set=dict(type="dict", default={}, no_log=False),
+            remove=dict(type="list", elements="str", default=[], no_log=False),
+            header=dict(type="str"),
+            src=dict(type="path"),
+        ),
+        mutually_exclusive=[("src", "set"), ("src", "remove")],
+    ),
     mask_from=dict(type="list", elements="path", default=[]),
     project_dir=dict(type="path", required=True),
     project_name=dict(type="str", required=True),
@@ -126,11 +192,12 @@ def env_values(path):
         return None
 
 
-def masked(error, env_file, secrets):
+def masked(error, env_file, secrets, shown_as):
     """Compose's message with nothing of an env file in it. ``secrets`` are (key, value) pairs, or None when the
-    staged env file itself cannot be read: compose then quotes its lines, so every quoted fragment goes."""
+    env file compose read (``env_file``, named ``shown_as``) cannot be parsed: compose then quotes its lines, so
+    every quoted fragment goes."""
     if secrets is None or env_file in error:
-        return QUOTED.sub('"<hidden>"', error.replace(env_file, os.path.basename(env_file)))
+        return QUOTED.sub('"<hidden>"', error.replace(env_file, os.path.basename(shown_as)))
     longest_first = sorted(((k, v) for k, v in secrets if len(v) >= 4), key=lambda kv: -len(kv[1]))
     for key, value in longest_first:
         error = error.replace(value, "<value of %s>" % key)
@@ -147,36 +214,83 @@ def read_source(params):
     return private_file.read_bytes(params["src"])
 
 
-def validate(module, params, text):
+def staged_env(module, spec):
+    """The staged .env's text (bytes) and whether it differs from the live one; every input checked first."""
+    wanted = dict((key, "" if value is None else to_text(value)) for key, value in spec["set"].items())
+    for key in list(wanted) + spec["remove"]:
+        if not dotenv.NAME_RE.match(key):
+            raise ProbeError("input", "env: '%s' is not a valid .env key name" % key)
+    module.hide(*(value for key, value in wanted.items() if dotenv.is_secret(key, value)))
+    try:
+        live = dotenv.read_text(spec["path"])
+        entries = dotenv.parse_file(spec["path"], live)
+        if spec["src"]:
+            text = dotenv.read_text(spec["src"])
+            dotenv.parse_file(spec["src"], text)
+        else:
+            text = dotenv.render(dotenv.apply(entries, wanted, spec["remove"], spec["header"])[0])
+    except dotenv.DotenvFileError as exc:
+        raise ProbeError(exc.reason, str(exc)) from None
+    except dotenv.DotenvError as exc:  # a value to set that .env cannot hold
+        raise ProbeError("input", "env: %s" % exc) from None
+    return to_bytes(text, errors="surrogate_or_strict"), text != live
+
+
+def validate(module, params, text, env_file):
+    """Ask compose about ``text`` beside ``env_file`` (the staged .env, or its temporary copy)."""
     docker = Docker(module)
     if not docker.cli:
         raise ProbeError("format", "cannot validate %s: no docker CLI in PATH" % params["dest"])
     args = ["compose", "--project-directory", params["project_dir"], "--project-name", params["project_name"],
-            "--env-file", params["env_file"], "--file", "-", "config", "--quiet"]  # fmt: skip
+            "--env-file", env_file, "--file", "-", "config", "--quiet"]  # fmt: skip
     rc, _out, err = docker.run(*args, data=text)
     if rc == 0:
         return
-    staged = env_values(params["env_file"])
+    staged = env_values(env_file)
     secrets = None
     if staged is not None:
         secrets = list(staged.items())
         for path in params["mask_from"]:
             secrets.extend((env_values(path) or {}).items())
-    message = masked(err, params["env_file"], secrets)
+    message = masked(err, env_file, secrets, params["env_file"])
     raise ProbeError("format", "the staged compose file fails `docker compose config`: %s" % message)
+
+
+def validate_with_env(module, params, text, env_text):
+    """Validate beside ``env_text`` before anything is written: compose reads it from a 0600 temporary file."""
+    try:
+        tmp = private_file.stage_private(params["env_file"], env_text, ".env-stage-")
+    except OSError as exc:
+        raise ProbeError("file", "cannot write %s: %s" % (params["env_file"], exc.strerror or exc)) from None
+    try:
+        validate(module, params, text, tmp)
+    finally:
+        os.remove(tmp)
+
+
+def put(module, path, data, prefix):
+    """Write ``data`` to ``path`` (0600) unless it already holds it; whether it was (or would be) written."""
+    if private_file.holds_private(path, data):
+        return False
+    if not module.check_mode:
+        private_file.write_private(path, data, prefix)
+    return True
 
 
 def stage(module):
     params = module.params
-    if not os.path.isdir(os.path.dirname(params["dest"]) or "."):
-        raise ProbeError("input", "the directory of dest %s does not exist" % params["dest"])
+    for path in [params["dest"]] + ([params["env_file"]] if params["env"] else []):
+        if not os.path.isdir(os.path.dirname(path) or "."):
+            raise ProbeError("input", "the directory of %s does not exist" % path)
+    env_text, env_differs = staged_env(module, params["env"]) if params["env"] else (None, None)
     text = read_source(params)
-    validate(module, params, text)
-    if private_file.holds_private(params["dest"], text):
-        return {"dest": params["dest"]}
-    if not module.check_mode:
-        private_file.write_private(params["dest"], text, ".compose-stage-")
-    return {"changed": True, "dest": params["dest"]}
+    if env_text is None:
+        validate(module, params, text, params["env_file"])
+        return {"changed": put(module, params["dest"], text, ".compose-stage-"), "dest": params["dest"]}
+    validate_with_env(module, params, text, env_text)
+    env_written = put(module, params["env_file"], env_text, ".env-stage-")
+    compose_written = put(module, params["dest"], text, ".compose-stage-")
+    return {"changed": env_written or compose_written, "dest": params["dest"], "env_differs": env_differs}
 
 
 def main():
