@@ -66,16 +66,16 @@ options:
         type: path
         required: true
       set:
-        description: Keys to assign, as the M(revisbali.business_suite.dotenv) module does (in place, or appended).
+        description: Keys to assign, as O(revisbali.business_suite.dotenv#module:set) does (in place, or appended).
         type: dict
         default: {}
       remove:
-        description: Keys to remove (every assignment of them).
+        description: Keys whose every assignment goes, as O(revisbali.business_suite.dotenv#module:remove) does.
         type: list
         elements: str
         default: []
       header:
-        description: A comment line written once above keys appended at the end.
+        description: As O(revisbali.business_suite.dotenv#module:header), a comment line above keys appended at the end.
         type: str
       src:
         description:
