@@ -14,6 +14,8 @@ __metaclass__ = type
 
 import re
 
+from ansible.module_utils.common.text.converters import to_text
+
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 KEY_RE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=(.*)$", re.DOTALL)
 PLAIN_VALUE_RE = re.compile(r"^[A-Za-z0-9_./:@%+,=-]*$")
@@ -138,6 +140,16 @@ def apply(entries, set_values, remove_keys, header=None):
             result.append(Entry("%s=%s\n" % (key, format_value(set_values[key])), key, set_values[key]))
             changed_keys.append(key)
     return result, changed_keys, removed
+
+
+def wanted_values(set_values, remove_keys):
+    """The values to set, as text, and those among them that must not be printed; DotenvError naming the first key
+    (to set or to remove) that is not a valid .env name. Checked before any file is read."""
+    wanted = dict((key, "" if value is None else to_text(value)) for key, value in (set_values or {}).items())
+    for key in list(wanted) + list(remove_keys or []):
+        if not NAME_RE.match(key):
+            raise DotenvError("'%s' is not a valid .env key name" % key)
+    return wanted, [value for key, value in wanted.items() if is_secret(key, value)]
 
 
 def render(entries):

@@ -150,7 +150,7 @@ reason:
 import os
 import re
 
-from ansible.module_utils.common.text.converters import to_bytes, to_text
+from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.revisbali.business_suite.plugins.module_utils import dotenv, private_file
 from ansible_collections.revisbali.business_suite.plugins.module_utils.docker_cli import Docker
@@ -216,18 +216,18 @@ def read_source(params):
 
 def staged_env(module, spec):
     """The staged .env's text (bytes) and whether it differs from the live one; every input checked first."""
-    wanted = dict((key, "" if value is None else to_text(value)) for key, value in spec["set"].items())
-    for key in list(wanted) + spec["remove"]:
-        if not dotenv.NAME_RE.match(key):
-            raise ProbeError("input", "env: '%s' is not a valid .env key name" % key)
-    module.hide(*(value for key, value in wanted.items() if dotenv.is_secret(key, value)))
+    try:
+        wanted, secrets = dotenv.wanted_values(spec["set"], spec["remove"])
+    except dotenv.DotenvError as exc:
+        raise ProbeError("input", "env: %s" % exc) from None
+    module.hide(*secrets)
     try:
         live = dotenv.read_text(spec["path"])
-        entries = dotenv.parse_file(spec["path"], live)
-        if spec["src"]:
+        if spec["src"]:  # a snapshot's copy replaces the live file whole: only the copy must parse
             text = dotenv.read_text(spec["src"])
             dotenv.parse_file(spec["src"], text)
         else:
+            entries = dotenv.parse_file(spec["path"], live)
             text = dotenv.render(dotenv.apply(entries, wanted, spec["remove"], spec["header"])[0])
     except dotenv.DotenvFileError as exc:
         raise ProbeError(exc.reason, str(exc)) from None

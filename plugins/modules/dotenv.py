@@ -200,13 +200,11 @@ def main():
     )
     params = module.params
     path, dest = params["path"], params["dest"] or params["path"]
-    wanted = dict((key, "" if value is None else to_text(value)) for key, value in params["set"].items())
-    for key in list(wanted) + params["remove"]:
-        if not dotenv.NAME_RE.match(key):
-            module.fail_json(msg="'%s' is not a valid .env key name" % key, reason="input")
-    for key, value in wanted.items():
-        if dotenv.is_secret(key, value):
-            module.no_log_values.add(value)
+    try:
+        wanted, secrets = dotenv.wanted_values(params["set"], params["remove"])
+    except dotenv.DotenvError as exc:
+        module.fail_json(msg=to_native(exc), reason="input")
+    module.no_log_values.update(secrets)
 
     before_text = read_text(module, path, params["create"])
     try:

@@ -114,3 +114,14 @@ def test_a_file_loads_as_its_values(tmp_path):
     env = tmp_path / ".env"
     env.write_bytes(b"# comment\nA=1\nexport B='two words'\n")
     assert dotenv.load_values(str(env)) == {"A": "1", "B": "two words"}
+
+
+def test_wanted_values_are_text_with_the_secret_ones_named_and_bad_keys_refused():
+    wanted, secrets = dotenv.wanted_values(
+        {"REDIS_PORT": 6379, "REDIS_URL": "redis://:pw-1234@r:6379/1", "X": None}, []
+    )
+    assert wanted == {"REDIS_PORT": "6379", "REDIS_URL": "redis://:pw-1234@r:6379/1", "X": ""}
+    assert secrets == ["redis://:pw-1234@r:6379/1"]
+    for bad_set, bad_remove in (({"NOT A KEY": "1"}, []), ({}, ["1BAD"])):
+        with pytest.raises(dotenv.DotenvError, match=r"is not a valid \.env key name"):
+            dotenv.wanted_values(bad_set, bad_remove)

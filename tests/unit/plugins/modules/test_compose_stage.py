@@ -160,6 +160,19 @@ def test_a_snapshot_env_is_staged_byte_for_byte(tmp_path, files):
     assert (files / ".env").read_text() == LIVE_ENV
 
 
+def test_a_snapshot_env_is_staged_when_the_live_one_does_not_parse(tmp_path, files):
+    kept = tmp_path / "snapshot.env"
+    kept.write_text(LIVE_ENV)
+    (tmp_path / "live.env").write_text('SECRET_KEY="unclosed\n')
+    (files / ".env").unlink()
+    params = dict(content=COMPOSE, dest=str(files / "c.yml"), env_file=str(files / ".env"),
+                  env={"path": str(tmp_path / "live.env"), "src": str(kept)}, project_dir=str(tmp_path),
+                  project_name="p")  # fmt: skip
+    result = module_run.run_module(tmp_path, "compose_stage", bin_dir=fake_docker(tmp_path, CONFIG), **params)
+    assert "failed" not in result and result["env_differs"] is True
+    assert (files / ".env").read_text() == LIVE_ENV
+
+
 def test_check_mode_with_the_env_validates_it_and_writes_nothing(tmp_path, files):
     result, bin_dir = run_env(tmp_path, files, {"set": REDIS_KEYS}, check=True)
     assert result["changed"] is True and "REDIS_HOST=bs-redis" in (bin_dir / "env-seen").read_text()
