@@ -11,8 +11,20 @@ log "removed the project and $SANDBOX_DIR"
 if docker network inspect "$NETWORK" >/dev/null 2>&1; then
   users=$(docker network inspect -f '{{range .Containers}}{{.Name}} {{end}}' "$NETWORK")
   if [ -z "$users" ]; then
-    docker network rm "$NETWORK" >/dev/null
-    log "removed network $NETWORK"
+    # An engine can refuse ("has active endpoints") while it lists no container: it is still releasing the
+    # endpoints of those just removed, or it kept one of a container killed mid-start (only restarting dockerd
+    # drops that). up.sh reuses a network with the sandbox's subnet, so such a network is kept, and said.
+    removed=""
+    for _ in 1 2 3 4 5; do
+      if error=$(docker network rm "$NETWORK" 2>&1 >/dev/null); then removed=yes; break; fi
+      sleep 1
+    done
+    if [ -n "$removed" ]; then
+      log "removed network $NETWORK"
+    else
+      log "WARNING: kept network $NETWORK: no container uses it, but the engine refuses to remove it ($error);" \
+        "up.sh reuses it, restarting dockerd clears it"
+    fi
   else
     log "kept network $NETWORK (still used by: $users)"
   fi
