@@ -24,10 +24,24 @@ def ran(report):
 
 DEBIAN = host("Debian 12", "debian", "3.11.2", GOOD_LIBS)
 
+INSTALLED = {name: {"installed": policy["candidate"]} for name, policy in BOOKWORM.items()}
+
 # name: (redis_cutover_module_deps, probe result, interpreter the modules get, patterns of the refusal; [] = accepted)
 CASES = {
     "none, the libraries there": ("none", ran(DEBIAN), "/usr/bin/python3", []),
     "venv": ("venv", ran(host("Debian 12", "debian", "3.11.2")), f"{VENV}/bin/python", []),
+    "system, every package there": (
+        "system",
+        ran(host("Debian 12", "debian", "3.11.2", GOOD_LIBS, INSTALLED, uid=1000)),
+        "/usr/bin/python3",
+        [],
+    ),
+    "system, packages to install": (
+        "system",
+        ran(host("Debian 12", "debian", "3.11.2", apt=BOOKWORM)),
+        "/usr/bin/python3",
+        [],
+    ),
     "system as a user without root": (
         "system",
         ran(host("Debian 12", "debian", "3.11.2", apt=BOOKWORM, uid=1000)),
@@ -68,7 +82,8 @@ def case_tasks():
         keep = {
             "name": f"Keep case {index}",
             "ansible.builtin.set_fact": {
-                "results": "{{ results | default([]) + [{'refused': refused, 'python': __redis_cutover_python}] }}"
+                "results": "{{ results | default([]) + [{'refused': refused, 'python': __redis_cutover_python,"
+                " 'install': __redis_cutover_deps_install}] }}"
             },
         }
         tasks += [step, check, keep]
@@ -81,6 +96,18 @@ def judged(tmp_path_factory):
     extra = {"out": str(work / "out.json"), "redis_cutover_module_venv": VENV}
     role_play.run(work, case_tasks(), extra)
     return dict(zip(CASES, json.loads((work / "out.json").read_text()), strict=True))
+
+
+# Whether the install phase runs: pip checks a venv's pins every time; OS packages only when one is missing.
+INSTALL = {"venv": True, "system, packages to install": True, "system as a user without root": True}
+
+
+PROBED = [name for name, case in CASES.items() if case[1]["rc"] == 0 and case[1]["stdout"].startswith("{")]
+
+
+@pytest.mark.parametrize("case", PROBED)
+def test_the_install_phase_runs_only_with_something_to_install(judged, case):
+    assert judged[case]["install"] is INSTALL.get(case, False)
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -53,6 +53,21 @@ CASES = {
         {},
         [],
     ),
+    # Nothing to install, so the install phase is skipped: the libraries the interpreter imports are judged now.
+    "debian 12 system, packages installed, the interpreter imports an older redis-py": (
+        "system",
+        "before",
+        host(
+            "Debian 12",
+            "debian",
+            "3.11.2",
+            {**GOOD_LIBS, "redis": "3.5.3"},
+            {k: {"installed": v["candidate"]} for k, v in BOOKWORM.items()},
+            uid=1000,
+        ),
+        {},
+        [r"/usr/bin/python3 has redis 3\.5\.3, older than", r"point redis_cutover_module_python at the system Python"],
+    ),
     "debian 12 system as a user without root": (
         "system",
         "before",
