@@ -11,7 +11,7 @@ import re
 import pytest
 
 from tests.unit.roles import role_play
-from tests.unit.roles.test_module_deps_problems import BOOKWORM, GOOD_LIBS, host
+from tests.unit.roles.test_module_deps_problems import BOOKWORM, DEBIAN_USER_INSTALLED, GOOD_LIBS, host
 
 JUDGE = "Module deps | Judge the mode on this host, before anything is installed, and fix the modules' interpreter"
 REFUSE = "Module deps | Refuse a mode that cannot work on this host"
@@ -24,15 +24,13 @@ def ran(report):
 
 DEBIAN = host("Debian 12", "debian", "3.11.2", GOOD_LIBS)
 
-INSTALLED = {name: {"installed": policy["candidate"]} for name, policy in BOOKWORM.items()}
-
 # name: (redis_cutover_module_deps, probe result, interpreter the modules get, patterns of the refusal; [] = accepted)
 CASES = {
     "none, the libraries there": ("none", ran(DEBIAN), "/usr/bin/python3", []),
     "venv": ("venv", ran(host("Debian 12", "debian", "3.11.2")), f"{VENV}/bin/python", []),
     "system, every package there": (
         "system",
-        ran(host("Debian 12", "debian", "3.11.2", GOOD_LIBS, INSTALLED, uid=1000)),
+        ran(host("Debian 12", "debian", "3.11.2", GOOD_LIBS, **DEBIAN_USER_INSTALLED)),
         "/usr/bin/python3",
         [],
     ),

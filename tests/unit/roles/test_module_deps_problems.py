@@ -34,6 +34,9 @@ BOOKWORM = apt(python3_redis="4.3.4-3", python3_psycopg="3.1.7-4", python3_docke
 JAMMY = apt(python3_redis="3.5.3-2", python3_psycopg=None, python3_docker="5.0.3-1")
 BULLSEYE = apt(python3_redis="3.5.3-2", python3_psycopg=None, python3_docker="4.1.0-1.2")
 GOOD_LIBS = {"redis": "4.3.4", "psycopg": "3.1.7", "docker": "5.0.3"}
+# Bookworm's packages installed: the probe reports no candidate for them (it does not ask apt-cache).
+BOOKWORM_INSTALLED = {name: {"installed": policy["candidate"]} for name, policy in BOOKWORM.items()}
+DEBIAN_USER_INSTALLED = {"apt": BOOKWORM_INSTALLED, "uid": 1000}
 
 # name: (mode, stage, host report, extra vars, patterns every one of which a problem must match; [] = accepted)
 CASES = {
@@ -41,15 +44,7 @@ CASES = {
     "debian 12 system, libraries installed": (
         "system",
         "before",
-        host(
-            "Debian 12",
-            "debian",
-            "3.11.2",
-            GOOD_LIBS,
-            # The probe reports no candidate for an installed package (it does not ask apt-cache).
-            {k: {"installed": v["candidate"]} for k, v in BOOKWORM.items()},
-            uid=1000,
-        ),
+        host("Debian 12", "debian", "3.11.2", GOOD_LIBS, **DEBIAN_USER_INSTALLED),
         {},
         [],
     ),
@@ -57,14 +52,7 @@ CASES = {
     "debian 12 system, packages installed, the interpreter imports an older redis-py": (
         "system",
         "before",
-        host(
-            "Debian 12",
-            "debian",
-            "3.11.2",
-            {**GOOD_LIBS, "redis": "3.5.3"},
-            {k: {"installed": v["candidate"]} for k, v in BOOKWORM.items()},
-            uid=1000,
-        ),
+        host("Debian 12", "debian", "3.11.2", {**GOOD_LIBS, "redis": "3.5.3"}, **DEBIAN_USER_INSTALLED),
         {},
         [r"/usr/bin/python3 has redis 3\.5\.3, older than", r"point redis_cutover_module_python at the system Python"],
     ),
