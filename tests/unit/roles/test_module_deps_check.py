@@ -83,6 +83,7 @@ def case_tasks():
                 "results": "{{ results | default([]) + [{'refused': refused, 'python': __redis_cutover_python,"
                 " 'install': __redis_cutover_deps_install}] }}"
             },
+            "vars": {"redis_cutover_module_deps": mode},
         }
         tasks += [step, check, keep]
     return [*tasks, role_play.write_out("results")]
