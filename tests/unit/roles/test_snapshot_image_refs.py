@@ -1,22 +1,17 @@
-"""The image references the snapshot and the restore handle, rendered from the role's own task files: each
-service's rollback tag is a valid tag on the image's repository (also for an image pinned by digest, where
-appending a tag to the reference gave the invalid ``repo@sha256:rollback-<id>``), and the restore re-tags
-only the references a tag can name."""
+"""The image references the restore and the prune handle, rendered from the role's own task files: the restore
+re-tags only the references a tag can name, the prune removes the older snapshots' rollback tags. (The snapshot's
+rollback tags come from the snapshot_images filter: tests/unit/plugins/filter/test_snapshot_images.py.)"""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-import pytest
 import yaml
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar, trust_as_template
 
 ROLE = Path(__file__).resolve().parents[3] / "roles/redis_cutover"
 DIGEST = "sha256:" + "ab" * 32
-# docker's reference grammar for a tag: repository[:port]/path:tag with tag [\w][\w.-]{0,127}
-TAGGED = re.compile(r"^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*:[\w][\w.-]{0,127}$")
 
 
 def task(file, name):
@@ -34,44 +29,6 @@ def walk(tasks):
 
 def render(expression, **variables):
     return Templar(loader=DataLoader(), variables=variables).template(trust_as_template(expression))
-
-
-@pytest.mark.parametrize(
-    "image, tag",
-    [
-        ("bs-app:release-memcached", "bs-app:rollback-20261203T000000Z"),
-        ("memcached", "memcached:rollback-20261203T000000Z"),
-        (
-            "registry.example.internal:5000/ops/memcached:1.6",
-            "registry.example.internal:5000/ops/memcached:rollback-20261203T000000Z",
-        ),
-        (f"memcached@{DIGEST}", "memcached:rollback-20261203T000000Z"),
-        (
-            f"registry.example.internal:5000/memcached:1.6@{DIGEST}",
-            "registry.example.internal:5000/memcached:rollback-20261203T000000Z",
-        ),
-    ],
-)
-def test_the_rollback_tag_is_a_tag_on_the_image_repository(image, tag):
-    note = task("snapshot.yml", "Snapshot | Note each service's image name and id")
-    # preflight's stack_facts read of the container
-    host = {
-        "containers": {
-            "memcached-srv": {"exists": True, "container": {"Config": {"Image": image}, "Image": "sha256:" + "cd" * 32}}
-        }
-    }
-    known = {
-        "item": "memcached",
-        "redis_cutover_containers": {"memcached": "memcached-srv"},
-        "__redis_cutover_host": host,
-    }
-    seen = render(note["vars"]["__redis_cutover_seen"], **known)
-    images = render(
-        note["ansible.builtin.set_fact"]["__redis_cutover_snapshot_images"],
-        item="memcached", __redis_cutover_seen=seen, __redis_cutover_release_id="20261203T000000Z",
-    )  # fmt: skip
-    assert images["memcached"]["rollback_tag"] == tag
-    assert TAGGED.match(tag)
 
 
 def test_the_restore_retags_only_references_a_tag_can_name():
