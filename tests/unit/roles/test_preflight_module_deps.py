@@ -1,6 +1,7 @@
-"""What tasks/module_deps_check.yml makes of the host probe's result (files/module_deps_probe.py): the modules'
-interpreter, and a refusal before anything is installed that names the mode, the host and every problem, or that
-Python could not be run at all. The judge and refuse tasks run as the role ships them, one case after another."""
+"""What the module-deps judge of tasks/preflight.yml makes of the host probe's result (files/module_deps_probe.py):
+the modules' interpreter, and a refusal before anything is installed that names the mode, the host and every problem,
+or that Python could not be run at all. The judge and refuse tasks run as the role ships them, one case after
+another."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ import pytest
 from tests.unit.roles import role_play
 from tests.unit.roles.test_module_deps_problems import BOOKWORM, DEBIAN_USER_INSTALLED, GOOD_LIBS, host
 
-JUDGE = "Module deps | Judge the mode on this host, before anything is installed, and fix the modules' interpreter"
-REFUSE = "Module deps | Refuse a mode that cannot work on this host"
+JUDGE = "Preflight | Judge the mode on this host, before anything is installed, and fix the modules' interpreter"
+REFUSE = "Preflight | Refuse a module_deps mode that cannot work on this host"
 VENV = "/opt/business_suite-modules"
 
 
@@ -69,7 +70,7 @@ CASES = {
 
 
 def case_tasks():
-    judge, refuse = role_play.task("module_deps_check.yml", JUDGE), role_play.task("module_deps_check.yml", REFUSE)
+    judge, refuse = role_play.task("preflight.yml", JUDGE), role_play.task("preflight.yml", REFUSE)
     tasks = []
     for index, (mode, probe, *_expected) in enumerate(CASES.values()):
         given = {"redis_cutover_module_deps": mode, "__redis_cutover_deps_probe": probe}
