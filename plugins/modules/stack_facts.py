@@ -45,6 +45,14 @@ options:
     type: list
     elements: str
     default: []
+  text:
+    description:
+      - Names of O(paths) whose file's text (UTF-8) to return in RV(paths), so that the caller need not read it in
+        another call. Name only files that hold no secret (a compose file whose secrets are C(${VAR}) references),
+        never a C(.env), since the text is in the result as it is.
+    type: list
+    elements: str
+    default: []
   free_space:
     description: Paths whose file system's free space to report, besides the Docker data root.
     type: list
@@ -105,6 +113,8 @@ paths:
     - C(mode) is an octal string such as C(0640); C(pw_name) and C(gr_name) are empty when the id has no name.
     - For a name in O(dotenv) whose file exists, C(dotenv) holds C(keys), how many keys it sets, and C(error), empty
       when it parses, else why not (the line number, never its content).
+    - For a name in O(text) whose file exists, C(text) holds the file's text, and C(text_error) is empty when it could
+      be read, else why not (C(text) is then empty).
   returned: always
   type: dict
   sample:
@@ -195,6 +205,7 @@ from ansible_collections.revisbali.business_suite.plugins.module_utils.probe_mod
 ARGUMENT_SPEC = dict(
     paths=dict(type="dict", default={}),
     dotenv=dict(type="list", elements="str", default=[]),
+    text=dict(type="list", elements="str", default=[]),
     free_space=dict(type="list", elements="path", default=[]),
     network=dict(type="str", default=""),
     containers=dict(type="list", elements="str", default=[]),
@@ -210,7 +221,11 @@ def _name(lookup, ident):
         return ""
 
 
-def path_facts(path, parse_dotenv=False):
+# Far above any compose file; a file this large is not one.
+TEXT_LIMIT = 4 * 1024 * 1024
+
+
+def path_facts(path, parse_dotenv=False, read_text=False):
     facts = {"path": path, "exists": False, "isdir": False}
     try:
         st = os.stat(path)
@@ -228,7 +243,22 @@ def path_facts(path, parse_dotenv=False):
     )
     if parse_dotenv and not facts["isdir"]:
         facts["dotenv"] = dotenv_facts(path)
+    if read_text and not facts["isdir"]:
+        facts.update(text_facts(path, st.st_size))
     return facts
+
+
+def text_facts(path, size):
+    """The file's text, and why it cannot be read as text ('' when it can)."""
+    if size > TEXT_LIMIT:
+        return {"text": "", "text_error": "%s is %d bytes, more than %d" % (path, size, TEXT_LIMIT)}
+    try:
+        with open(path, "rb") as handle:
+            return {"text": handle.read().decode("utf-8"), "text_error": ""}
+    except OSError as exc:
+        return {"text": "", "text_error": "%s cannot be read: %s" % (path, exc.strerror or exc)}
+    except UnicodeDecodeError as exc:
+        return {"text": "", "text_error": "%s is not UTF-8 text (byte %d)" % (path, exc.start)}
 
 
 def dotenv_facts(path):
@@ -349,17 +379,21 @@ def survey(module):
     for label, path in params["paths"].items():
         if not isinstance(path, str) or not path.startswith("/"):
             raise ProbeError("input", "paths.%s must be an absolute path, got %r" % (label, path))
-    for label in params["dotenv"]:
-        if label not in params["paths"]:
-            known = ", ".join(params["paths"])
-            raise ProbeError("input", "dotenv names %r, which is not one of paths (%s)" % (label, known))
+    for option in ("dotenv", "text"):
+        for label in params[option]:
+            if label not in params["paths"]:
+                known = ", ".join(params["paths"])
+                raise ProbeError("input", "%s names %r, which is not one of paths (%s)" % (option, label, known))
     check_processes(params["processes"])
     docker = Docker(module)
     engine = engine_facts(docker)
     up = engine["rc"] == 0
     places = list(params["free_space"]) + ([engine["root_dir"]] if engine["root_dir"] else [])
     return {
-        "paths": dict((label, path_facts(path, label in params["dotenv"])) for label, path in params["paths"].items()),
+        "paths": dict(
+            (label, path_facts(path, label in params["dotenv"], label in params["text"]))
+            for label, path in params["paths"].items()
+        ),
         "user": user_facts(),
         "engine": engine,
         "compose": compose_facts(docker),

@@ -100,6 +100,23 @@ def test_dotenv_files_give_their_key_count_or_why_they_cannot_be_read_never_thei
     assert "s3cr3t" not in json.dumps(result)
 
 
+def test_text_files_give_their_text_or_why_they_cannot_be_read(tmp_path, up):
+    compose, latin1, unreadable = tmp_path / "docker-compose.yml", tmp_path / "latin1.yml", tmp_path / "unreadable.yml"
+    compose.write_text("# the user's comment\nservices:\n  bs-core: {image: 'bs-app:web'}  # é\n")
+    latin1.write_bytes(b"services: {}\n# caf\xe9\n")
+    unreadable.write_text("services: {}\n")
+    unreadable.chmod(0)
+    paths = {name: str(path) for name, path in [("compose", compose), ("latin1", latin1), ("unreadable", unreadable)]}
+    paths.update(gone=str(tmp_path / "nope"), dir=str(tmp_path), env=str(tmp_path / "nope.env"))
+    result = run_module(tmp_path, up, check=True, paths=paths, text=["compose", "latin1", "unreadable", "gone", "dir"])
+    facts = result["paths"]
+    assert facts["compose"]["text"] == compose.read_text() and facts["compose"]["text_error"] == ""
+    assert facts["latin1"] == {**facts["latin1"], "text": "", "text_error": "%s is not UTF-8 text (byte 18)" % latin1}
+    if os.geteuid() != 0:  # root reads a 0000 file
+        assert facts["unreadable"]["text_error"] == "%s cannot be read: Permission denied" % unreadable
+    assert all("text" not in facts[name] for name in ("gone", "dir", "env"))
+
+
 def test_engine_network_and_containers_without_their_environment(tmp_path, up):
     result = run_module(
         tmp_path, up, check=True, free_space=[str(tmp_path)], network="dockernet", containers=["bs-db", "bs-gone"]
@@ -186,6 +203,7 @@ def test_a_daemon_error_on_top_fails_with_reason_container(tmp_path):
         {"processes": {"bs-core": "pgq run"}},
         {"processes": {"bs-core": []}},
         {"paths": {"env": "/srv/.env"}, "dotenv": ["compose"]},
+        {"paths": {"env": "/srv/.env"}, "text": ["compose"]},
     ],
 )
 def test_bad_input_is_rejected_with_reason_input(tmp_path, up, args):
