@@ -14,12 +14,9 @@ description:
   - Gives, for each key of O(names), the IPv4 address that the container it names has on O(network), or an empty
     string when that container was not found, is not on the network, or has no address there (it is not running).
   - Used by the redis_cutover role to find where its probes reach PostgreSQL and Redis from the host.
+extends_documentation_fragment:
+  - revisbali.business_suite.stack_facts_containers
 options:
-  _input:
-    description: The C(containers) of a P(revisbali.business_suite.stack_facts#module) result (name to C(exists),
-      C(container)).
-    type: dict
-    required: true
   names:
     description: Key to container name; the result has the same keys.
     type: dict

@@ -18,12 +18,9 @@ description:
   - The repository drops the reference's tag and digest, so an image pinned by digest
     (C(memcached@sha256:...)) is kept as C(memcached:rollback-<release_id>), a valid tag.
   - Used by the redis_cutover role for the images of a snapshot (P(revisbali.business_suite.release_snapshot#module)).
+extends_documentation_fragment:
+  - revisbali.business_suite.stack_facts_containers
 options:
-  _input:
-    description: The C(containers) of a P(revisbali.business_suite.stack_facts#module) result (name to C(exists),
-      C(container)).
-    type: dict
-    required: true
   services:
     description: Service to container name; the result has the services whose container exists.
     type: dict
