@@ -135,6 +135,15 @@ options:
     type: str
     choices: [none, drained, listening, consuming]
     default: none
+  on_timeout:
+    description:
+      - What O(wait_for=drained) does when jobs it waits for are still picked after O(timeout). V(fail) fails with
+        RV(reason=assertion). V(warn) succeeds with a warning that names them (RV(in_flight) lists every picked job),
+        for a caller that stops the workers anyway and leaves the jobs to their SIGTERM grace period.
+      - V(warn) is accepted with O(wait_for=drained) only; the other waits are gates.
+    type: str
+    choices: [fail, warn]
+    default: fail
   timeout:
     description:
       - Seconds O(wait_for) and O(roundtrip_job) may wait, 0 or more; 0 checks once.
@@ -180,6 +189,7 @@ EXAMPLES = r"""
     db_password: "{{ vault_db_password }}"
     wait_for: drained
     timeout: 120
+    on_timeout: warn  # the workers stop anyway; their SIGTERM grace period finishes what is left
 
 - name: A worker on the Redis broker consumes a job end to end
   revisbali.business_suite.pgqueuer_probe:
@@ -331,6 +341,7 @@ def main():
         require=dict(type="str", choices=["consuming", "listening"], default="consuming"),
         sql_listeners=dict(type="str", choices=["worker", "listen"], default="worker"),
         wait_for=dict(type="str", choices=["none", "drained", "listening", "consuming"], default="none"),
+        on_timeout=dict(type="str", choices=["fail", "warn"], default="fail"),
         timeout=dict(type="float", default=30.0),
         poll_interval=dict(type="float", default=0.5),
         min_listeners=dict(type="int", default=1),

@@ -179,6 +179,11 @@ def test_depth_in_flight_stale_and_drained(postgres):
     result = run_module("pgqueuer_probe", dict(postgres.params(), wait_for="drained", timeout=0.3))
     assert result["reason"] == "assertion" and "2 job(s) still picked after" in result["msg"]
     assert len(result["in_flight"]) == 2
+    # A caller that stops the workers anyway: the same wait succeeds and warns, naming the jobs.
+    result = run_module("pgqueuer_probe", dict(postgres.params(), wait_for="drained", timeout=0.3, on_timeout="warn"))
+    assert not result.get("failed"), result["msg"]
+    assert [w for w in result["warnings"] if "2 job(s) still picked after" in w and "demo.sleep #" in w]
+    assert len(result["in_flight"]) == 2
 
     result = run_module("pgqueuer_probe", postgres.params())
     depth = {(row["status"], row["entrypoint"]): row for row in result["depth"]}

@@ -41,7 +41,7 @@ def test_poll_checks_at_least_once_and_stops_at_the_deadline():
 def params(**overrides):
     values = dict(broker="postgres", channel=None, timeout=30.0, poll_interval=0.5, stale_after=300.0, min_listeners=1,
                   entrypoint="probe.noop", redis=None, roundtrip_job=False, wait_for="none", require="consuming",
-                  sql_listeners="worker")  # fmt: skip
+                  sql_listeners="worker", on_timeout="fail")  # fmt: skip
     values.update(overrides)
     return values
 
@@ -59,6 +59,7 @@ def test_validate_defaults_the_sql_channel_and_requires_the_redis_one():
         (dict(poll_interval=0), "poll_interval: must be greater than 0"),
         (dict(stale_after=-5), "stale_after: must be >= 0"),
         (dict(min_listeners=0), "min_listeners: must be at least 1"),
+        (dict(on_timeout="warn", wait_for="listening"), "on_timeout: warn is for wait_for=drained only"),
         (dict(entrypoint=" probe.noop"), "entrypoint: ' probe.noop' has leading or trailing blanks"),
         (dict(broker="redis"), "channel: is required with broker=redis"),
         (dict(channel="bad channel; DROP"), "channel: 'bad channel; DROP' is not a PgQueuer channel name"),
