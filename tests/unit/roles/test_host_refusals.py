@@ -14,7 +14,10 @@ import pytest
 
 from tests.unit.roles import role_play
 
-TASK = "Preflight | Require what the cutover needs of the host (files, write access, Docker, compose, disk, network)"
+TASK = (
+    "Preflight | Require what the cutover needs of the host"
+    " (files, write access, Docker, compose, disk, network, module libraries)"
+)
 PROJECT = "/srv/business_suite"
 
 
@@ -149,6 +152,9 @@ def judged_tasks(task):
         case["vars"].update(
             __redis_cutover_host=f"{{{{ cases[{index}].report }}}}",
             __redis_cutover_stack_runs=f"{{{{ cases[{index}].stack_runs }}}}",
+            # The module libraries judged usable (tests/unit/roles/test_preflight_module_deps.py judges them).
+            __redis_cutover_deps_problems=[],
+            __redis_cutover_deps_host={},
         )
         # The refusals as a list (the role joins them into one message): a quiet check must be absent from it.
         case["ansible.builtin.assert"]["fail_msg"] = "{{ __redis_cutover_refusals | to_json }}"

@@ -1,7 +1,7 @@
-"""What the module-deps judge of tasks/preflight.yml makes of the host probe's result (files/module_deps_probe.py):
-the modules' interpreter, and a refusal before anything is installed that names the mode, the host and every problem,
-or that Python could not be run at all. The judge and refuse tasks run as the role ships them, one case after
-another."""
+"""What tasks/preflight.yml makes of the module-deps probe's result (files/module_deps_probe.py): the modules'
+interpreter (the note step judges the mode), and a refusal before anything is installed (the require step) that names
+the mode, the host and every problem, or that Python could not be run at all. Both steps run as the role ships them,
+one case after another, on a host that is otherwise ready."""
 
 from __future__ import annotations
 
@@ -12,10 +12,14 @@ import re
 import pytest
 
 from tests.unit.roles import role_play
+from tests.unit.roles.test_host_refusals import PROJECT, healthy
+from tests.unit.roles.test_host_refusals import TASK as REQUIRE
 from tests.unit.roles.test_module_deps_problems import BOOKWORM, DEBIAN_USER_INSTALLED, GOOD_LIBS, host
 
-JUDGE = "Preflight | Judge the mode on this host, before anything is installed, and fix the modules' interpreter"
-REFUSE = "Preflight | Refuse a module_deps mode that cannot work on this host"
+JUDGE = (
+    "Preflight | Note which release the files describe, their modes and owners, where the probes reach the stack,"
+    " and the modules' interpreter"
+)
 VENV = "/opt/business_suite-modules"
 
 
@@ -70,14 +74,16 @@ CASES = {
 
 
 def case_tasks():
-    judge, refuse = role_play.task("preflight.yml", JUDGE), role_play.task("preflight.yml", REFUSE)
+    judge, refuse = role_play.task("preflight.yml", JUDGE), role_play.task("preflight.yml", REQUIRE)
     tasks = []
     for index, (mode, probe, *_expected) in enumerate(CASES.values()):
         given = {"redis_cutover_module_deps": mode, "__redis_cutover_deps_probe": probe}
+        ready = {"__redis_cutover_host": healthy(), "__redis_cutover_stack_runs": False}
         step = copy.deepcopy(judge)
-        step["vars"].update(given)
+        step["vars"].update(given, **ready)
         check = copy.deepcopy(refuse)
-        check.update(vars=given, register="refused", ignore_errors=True)
+        check["vars"].update(given, **ready)
+        check.update(register="refused", ignore_errors=True)
         keep = {
             "name": f"Keep case {index}",
             "ansible.builtin.set_fact": {
@@ -93,7 +99,12 @@ def case_tasks():
 @pytest.fixture(scope="module")
 def judged(tmp_path_factory):
     work = tmp_path_factory.mktemp("module_deps_check")
-    extra = {"out": str(work / "out.json"), "redis_cutover_module_venv": VENV}
+    extra = {
+        "out": str(work / "out.json"),
+        "redis_cutover_module_venv": VENV,
+        "redis_cutover_project_dir": PROJECT,
+        "redis_cutover_app_image": "bs-app:release-redis",
+    }
     role_play.run(work, case_tasks(), extra)
     return dict(zip(CASES, json.loads((work / "out.json").read_text()), strict=True))
 
