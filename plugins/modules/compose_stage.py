@@ -126,6 +126,14 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+content:
+  description:
+    - The staged compose file's text, as O(content) gave it or as read from O(src), so that the caller can put it in
+      place without reading it back. It holds what the compose file holds (C(${VAR}) references; never a C(.env)
+      value).
+  returned: success
+  type: str
+  sample: "services:\n  redis:\n    image: redis:7.4-alpine\n"
 dest:
   description: The path written (or that would be written in check mode).
   returned: success
@@ -150,7 +158,7 @@ reason:
 import os
 import re
 
-from ansible.module_utils.common.text.converters import to_bytes
+from ansible.module_utils.common.text.converters import to_bytes, to_text
 
 from ansible_collections.revisbali.business_suite.plugins.module_utils import dotenv, private_file
 from ansible_collections.revisbali.business_suite.plugins.module_utils.docker_cli import Docker
@@ -284,13 +292,14 @@ def stage(module):
             raise ProbeError("input", "the directory of %s does not exist" % path)
     env_text, env_differs = staged_env(module, params["env"]) if params["env"] else (None, None)
     text = read_source(params)
+    staged = {"dest": params["dest"], "content": to_text(text, errors="surrogate_or_strict")}
     if env_text is None:
         validate(module, params, text, params["env_file"])
-        return {"changed": put(module, params["dest"], text, ".compose-stage-"), "dest": params["dest"]}
+        return dict(staged, changed=put(module, params["dest"], text, ".compose-stage-"))
     validate_with_env(module, params, text, env_text)
     env_written = put(module, params["env_file"], env_text, ".env-stage-")
     compose_written = put(module, params["dest"], text, ".compose-stage-")
-    return {"changed": env_written or compose_written, "dest": params["dest"], "env_differs": env_differs}
+    return dict(staged, changed=env_written or compose_written, env_differs=env_differs)
 
 
 def main():

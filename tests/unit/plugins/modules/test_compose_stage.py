@@ -55,11 +55,14 @@ def test_a_snapshot_copy_is_staged_from_src(tmp_path, files):
     kept.write_text(COMPOSE)
     result = run(tmp_path, files, src=str(kept))[0]
     assert result["changed"] is True and (files / "docker-compose.yml").read_text() == COMPOSE
+    # The text comes back, so that the caller puts it in place without reading the staged copy again.
+    assert result["content"] == COMPOSE
 
 
 def test_check_mode_validates_and_writes_nothing(tmp_path, files):
     result, bin_dir = run(tmp_path, files, check=True, content=COMPOSE)
     assert result["changed"] is True and (bin_dir / "stdin").read_text() == COMPOSE
+    assert result["content"] == COMPOSE
     assert not (files / "docker-compose.yml").exists()
 
 
