@@ -16,6 +16,8 @@ description:
   - Checks every hook of O(hooks) on each call, so the first phase of a flow refuses a bad one before the flow
     changes anything. A hook is refused when its point is unknown, when it is not a list of paths, or when a path
     is not absolute or names no file on the controller.
+  - With O(needed=false) the phase's own file is left out and its hooks stay, so a phase with nothing to do costs
+    no task and the hooks still run at their points.
 options:
   _input:
     description:
@@ -27,6 +29,10 @@ options:
     description: The role's C(redis_cutover_hooks), hook point to a list of task files.
     type: dict
     required: true
+  needed:
+    description: Whether the phase has anything to do; V(false) leaves its own file out (the hooks stay).
+    type: bool
+    default: true
 """
 
 EXAMPLES = r"""
@@ -36,6 +42,12 @@ EXAMPLES = r"""
   loop_control:
     loop_var: __redis_cutover_step
     label: "{{ __redis_cutover_step.point }}"
+
+- name: Rollout | Images of the Redis release (only the hooks when every image is there)
+  ansible.builtin.include_tasks: "{{ __redis_cutover_step.file }}"
+  loop: "{{ 'images' | revisbali.business_suite.phase_steps(redis_cutover_hooks, __redis_cutover_images_wanted) }}"
+  loop_control:
+    loop_var: __redis_cutover_step
 """
 
 RETURN = r"""
@@ -49,6 +61,7 @@ import os
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.collections import is_sequence
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.module_utils.six import string_types
 
 # Phase -> the role's task file for it. Hook points are before_<phase> and after_<phase>.
@@ -93,7 +106,7 @@ def checked(hooks):
     return hooks
 
 
-def phase_steps(phase, hooks):
+def phase_steps(phase, hooks, needed=True):
     if phase not in PHASES:
         raise AnsibleFilterError("phase_steps: unknown phase %r; the phases are %s" % (phase, ", ".join(PHASES)))
     hooks = checked(hooks)
@@ -102,7 +115,12 @@ def phase_steps(phase, hooks):
         point = "%s_%s" % (when, phase)
         return [{"point": point, "file": path} for path in hooks.get(point) or []]
 
-    return [*around("before"), {"point": phase, "file": PHASES[phase]}, *around("after")]
+    try:
+        needed = boolean(needed, strict=True)
+    except TypeError:
+        raise AnsibleFilterError("phase_steps: needed must be a boolean, got %r" % (needed,)) from None
+    own = [{"point": phase, "file": PHASES[phase]}] if needed else []
+    return [*around("before"), *own, *around("after")]
 
 
 class FilterModule(object):

@@ -13,8 +13,16 @@ from ansible_collections.revisbali.business_suite.plugins.filter.phase_steps imp
 TASKS = Path(__file__).resolve().parents[3] / "roles" / "redis_cutover" / "tasks"
 FLOWS = ["rollout.yml", "rollback.yml", "local_dev.yml"]
 INCLUDE = "ansible.builtin.include_tasks"
-HOOKED = re.compile(r"^\{\{ '(?P<phase>\w+)' \| revisbali\.business_suite\.phase_steps\(redis_cutover_hooks\) \}\}$")
+# The phase, its hooks and, for a phase that may have nothing to do, whether it is needed (its second argument).
+HOOKED = re.compile(
+    r"^\{\{ '(?P<phase>\w+)' \| revisbali\.business_suite\.phase_steps\(redis_cutover_hooks(, [^()]+)?\) \}\}$"
+)
 STEP_FILE = "{{ __redis_cutover_step.file }}"
+
+
+def hooked(task):
+    """The phase_steps match of a task's loop (a folded loop ends in a space or newline), or None."""
+    return HOOKED.match(str(task.get("loop", "")).strip())
 
 
 def tasks_of(items):
@@ -31,9 +39,9 @@ def includes(name):
         target = task.get(INCLUDE)
         if target is not None:
             target = target["file"] if isinstance(target, dict) else target
-            hooked = HOOKED.match(str(task.get("loop", "")))
-            if target == STEP_FILE and hooked:  # the phase with its hooks around it: the phase's own file
-                target = PHASES[hooked["phase"]]
+            phase = hooked(task)
+            if target == STEP_FILE and phase:  # the phase with its hooks around it: the phase's own file
+                target = PHASES[phase["phase"]]
             found.append(target)
     return found
 
@@ -86,11 +94,7 @@ def test_every_task_file_is_used():
 
 
 def hooked_phases(name):
-    return [
-        HOOKED.match(task["loop"])["phase"]
-        for task in tasks_of(yaml.safe_load((TASKS / name).read_text()))
-        if HOOKED.match(str(task.get("loop", "")))
-    ]
+    return [hooked(task)["phase"] for task in tasks_of(yaml.safe_load((TASKS / name).read_text())) if hooked(task)]
 
 
 def test_every_hook_point_is_reached_by_a_flow():
@@ -104,5 +108,5 @@ def test_a_hooked_include_runs_the_phase_it_names(flow):
         target = task.get(INCLUDE)
         target = target["file"] if isinstance(target, dict) else target
         if target == STEP_FILE:
-            assert HOOKED.match(str(task.get("loop", ""))), f"{task['name']} includes a step file without phase_steps"
+            assert hooked(task), f"{task['name']} includes a step file without phase_steps"
             assert task["loop_control"]["loop_var"] == "__redis_cutover_step", task["name"]

@@ -27,6 +27,19 @@ def test_no_hooks_gives_the_phase_alone():
     assert phase_steps("prune", None) == [{"point": "prune", "file": "snapshot_prune.yml"}]
 
 
+def test_a_phase_with_nothing_to_do_keeps_only_its_hooks(hook_files):
+    first, _second, after = hook_files
+    hooks = {"before_images": [first], "after_images": [after]}
+    assert phase_steps("images", hooks, False) == [
+        {"point": "before_images", "file": first},
+        {"point": "after_images", "file": after},
+    ]
+    assert phase_steps("prune", {}, "false") == []
+    assert phase_steps("prune", {}, "True") == [{"point": "prune", "file": "snapshot_prune.yml"}]
+    with pytest.raises(AnsibleFilterError, match="needed must be a boolean"):
+        phase_steps("prune", {}, "maybe")
+
+
 def test_hooks_come_before_and_after_in_their_order(hook_files):
     first, second, after = hook_files
     hooks = {"before_converge": [first, second], "after_converge": [after], "after_report": [after]}
