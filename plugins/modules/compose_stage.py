@@ -128,9 +128,11 @@ EXAMPLES = r"""
 RETURN = r"""
 content:
   description:
-    - The staged compose file's text, as O(content) gave it or as read from O(src), so that the caller can put it in
-      place without reading it back. It holds what the compose file holds (C(${VAR}) references; never a C(.env)
-      value).
+    - The staged compose file's text, as O(content) gave it or as read from O(src), so that the caller can put a
+      snapshot's copy in place without reading it back.
+    - Like the rest of the result it is masked, so a secret value of O(env.set) (a password, a URL with credentials)
+      that the file holds reads C(********) in it. A caller that writes the text somewhere takes it from a call that
+      sets none (a snapshot's copy, O(src) with O(env.src)).
   returned: success
   type: str
   sample: "services:\n  redis:\n    image: redis:7.4-alpine\n"

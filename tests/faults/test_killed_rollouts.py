@@ -19,7 +19,7 @@ pytestmark = pytest.mark.sandbox
 # (phase, the last task of that phase: the kill lands when the task after it starts). Names from
 # roles/redis_cutover/tasks/*.yml; a renamed task shows up here as "never ran".
 KILL_POINTS = [
-    ("preflight and render", "Render | Note the staged paths"),
+    ("preflight and render", "Render | Stage and validate the .env and docker-compose.yml"),
     ("snapshot", "Snapshot | Keep .env, the compose files and the running images"),
     ("Redis up", "Converge | Start the cache server first"),
     ("files in place", "Converge | Put the staged docker-compose.yml in place"),
