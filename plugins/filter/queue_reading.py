@@ -23,9 +23,14 @@ options:
 """
 
 EXAMPLES = r"""
-- name: Report | Assemble the report
+- name: Queue | Read the queue depth
+  revisbali.business_suite.pgqueuer_probe: {}
+  register: queue_read
+  failed_when: false  # the report says why a reading has no figure
+
+- name: Keep the reading for the report
   ansible.builtin.set_fact:
-    queue_before: "{{ __redis_cutover_queue_before | revisbali.business_suite.queue_reading }}"
+    queue_depth: {before: "{{ queue_read | revisbali.business_suite.queue_reading }}"}
 """
 
 RETURN = r"""
