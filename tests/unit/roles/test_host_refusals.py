@@ -170,7 +170,6 @@ def judged(tmp_path_factory):
         "cases": [{"report": report, "stack_runs": runs} for report, runs, _patterns in CASES.values()],
         "out": str(work / "out.json"),
         "redis_cutover_project_dir": PROJECT,
-        "redis_cutover_app_image": "bs-app:release-redis",
     }
     role_play.run(work, judged_tasks(role_play.task("preflight.yml", TASK)), extra)
     return dict(zip(CASES, json.loads((work / "out.json").read_text()), strict=True))

@@ -103,7 +103,6 @@ def judged(tmp_path_factory):
         "out": str(work / "out.json"),
         "redis_cutover_module_venv": VENV,
         "redis_cutover_project_dir": PROJECT,
-        "redis_cutover_app_image": "bs-app:release-redis",
     }
     role_play.run(work, case_tasks(), extra)
     return dict(zip(CASES, json.loads((work / "out.json").read_text()), strict=True))
