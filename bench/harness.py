@@ -173,6 +173,7 @@ def collection_extras(run: dict, render: Render | None, env_before: str, profile
         "env": stack.env_differences(expected_env, rendered.env),
     }
     run["role_report"] = stack.role_report()
+    run["metrics"] |= metrics.phase_figures((run["role_report"] or {}).get("phases_s"))
     if profile.rerun:
         run["rerun"] = rerun(rerun_log)
         run["metrics"]["rerun_s"] = run["rerun"]["wall_s"]

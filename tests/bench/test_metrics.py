@@ -135,3 +135,28 @@ def test_http_counts_keep_what_the_failures_said():
         ("http 503: ConnectionRefusedError: refused", 2),
         ("timeout : timed out", 1),
     ]
+
+
+def test_phase_figures_come_from_the_rollout_report_and_add_up_the_containers_own_work():
+    phases = {"preflight_render_images": 4.1, "snapshot": 0.74, "redis_healthy": 4.06, "core_frontend_moved": 6.48}
+    phases |= {"cache_verified": 1.17, "worker_swap": 3.43, "total": 26.0}
+    assert metrics.phase_figures(phases) == {"phase_checks_s": 4.1, "phase_snapshot_s": 0.74, "container_work_s": 13.97}
+    # A report without a phase (a run that changed nothing) gives no sum rather than a short one.
+    assert metrics.phase_figures({"preflight_render_images": 4.0}) == {"phase_checks_s": 4.0}
+    assert metrics.phase_figures(None) == {}
+
+
+def test_a_missed_wall_target_says_what_the_containers_alone_cost_against_the_seed():
+    runs = [
+        run("seed", wall_s=3.4),
+        run("collection", wall_s=27.6, container_work_s=13.97),
+    ]
+    summary = metrics.summarize(runs)
+    wall = next(t for t in metrics.targets(summary) if t["target"].startswith("rollout wall time"))
+    assert wall["met"] is False
+    assert "took 14.0 s, 4.1x the seed's wall" in wall["why"], wall["why"]
+    text = metrics.markdown({"runs": runs, "summary": summary})
+    assert "| rollout wall time <= 1.5x the seed's | 8.12x | **no** | the containers' own work alone" in text
+    assert "worker swap) (s) | - | 13.97 | - |" in text
+    # A met target, or one without the report's phases, has nothing to explain.
+    assert not metrics.targets(metrics.summarize([run("seed", wall_s=20.0), run("collection", wall_s=21.0)]))[2]["why"]
