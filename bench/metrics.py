@@ -232,13 +232,24 @@ def targets(summary: dict) -> list[dict]:
     rerun = median("rerun_s")
     lost, errors = worst("jobs_lost"), worst("http_5xx")
     return [
-        check("worker gap <= 0.5x the seed's", gap_ratio, 0.5, _fmt(gap_ratio, 2, "x")),
-        check("worker gap <= 3 s", gap, 3.0, _fmt(gap, 2, " s")),
+        check("worker gap <= 0.5x the seed's", gap_ratio, 0.5, _fmt(gap_ratio, 2, "x"), _gap_why(summary)),
+        check("worker gap <= 3 s", gap, 3.0, _fmt(gap, 2, " s"), _gap_why(summary)),
         check("rollout wall time <= 1.5x the seed's", wall_ratio, 1.5, _fmt(wall_ratio, 2, "x"), _wall_why(summary)),
         check("0 lost jobs (every run)", lost, 0, _fmt(lost, 0)),
         check("0 HTTP 5xx (every run)", errors, 0, _fmt(errors, 0)),
         check("idempotent re-run <= 8 s", rerun, 8.0, _fmt(rerun, 1, " s")),
     ]
+
+
+def _gap_why(summary: dict) -> str:
+    """Why jobs paused: while bs-core restarts nothing can be enqueued, whichever worker is there to take them."""
+    outage, wait = summary["api_outage_s"]["collection"], summary["job_wait_max_s"]["collection"]
+    if not outage or not wait:
+        return ""
+    return (
+        f"jobs are enqueued through bs-core, which gave no successful answer for up to {outage['median']:.2f} s "
+        f"while it restarted; an accepted job waited at most {wait['median']:.2f} s for a worker"
+    )
 
 
 def _wall_why(summary: dict) -> str:

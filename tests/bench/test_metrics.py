@@ -160,3 +160,16 @@ def test_a_missed_wall_target_says_what_the_containers_alone_cost_against_the_se
     assert "worker swap) (s) | - | 13.97 | - |" in text
     # A met target, or one without the report's phases, has nothing to explain.
     assert not metrics.targets(metrics.summarize([run("seed", wall_s=20.0), run("collection", wall_s=21.0)]))[2]["why"]
+
+
+def test_a_missed_worker_gap_says_bs_core_could_not_enqueue_while_it_restarted():
+    runs = [
+        run("seed", worker_gap_s=3.3),
+        run("collection", worker_gap_s=3.1, api_outage_s=2.9, job_wait_max_s=0.35),
+    ]
+    why = {t["target"]: t["why"] for t in metrics.targets(metrics.summarize(runs))}
+    assert why["worker gap <= 0.5x the seed's"] == (
+        "jobs are enqueued through bs-core, which gave no successful answer for up to 2.90 s while it restarted; "
+        "an accepted job waited at most 0.35 s for a worker"
+    )
+    assert why["worker gap <= 3 s"] == why["worker gap <= 0.5x the seed's"]
