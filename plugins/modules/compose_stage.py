@@ -128,12 +128,11 @@ EXAMPLES = r"""
 RETURN = r"""
 content:
   description:
-    - The staged compose file's text, as O(content) gave it or as read from O(src), so that the caller can put a
-      snapshot's copy in place without reading it back.
-    - Like the rest of the result it is masked, so a secret value of O(env.set) (a password, a URL with credentials)
-      that the file holds reads C(********) in it. A caller that writes the text somewhere takes it from a call that
-      sets none (a snapshot's copy, O(src) with O(env.src)).
-  returned: success
+    - With O(src), the text of the compose file staged from it, so that the caller can put a snapshot's copy in place
+      without reading it back. With O(content) the caller has the text already, and it does not come back.
+    - Like the rest of the result it is masked, so a secret value of O(env.set) that the file holds would read
+      C(********) in it; a snapshot's staging call (O(src) with O(env.src)) sets none.
+  returned: with O(src)
   type: str
   sample: "services:\n  redis:\n    image: redis:7.4-alpine\n"
 dest:
@@ -294,7 +293,9 @@ def stage(module):
             raise ProbeError("input", "the directory of %s does not exist" % path)
     env_text, env_differs = staged_env(module, params["env"]) if params["env"] else (None, None)
     text = read_source(params)
-    staged = {"dest": params["dest"], "content": to_text(text, errors="surrogate_or_strict")}
+    staged = {"dest": params["dest"]}
+    if params["src"] is not None:
+        staged["content"] = to_text(text, errors="surrogate_or_strict")
     if env_text is None:
         validate(module, params, text, params["env_file"])
         return dict(staged, changed=put(module, params["dest"], text, ".compose-stage-"))
