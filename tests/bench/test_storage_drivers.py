@@ -59,7 +59,7 @@ def cutover_result(driver: str) -> dict:
 
 @pytest.mark.parametrize("driver", ["overlay2", "vfs"])
 def test_one_result_gives_the_tables_it_always_gave(driver):
-    # data/cutover-<driver>.md is what markdown() prints for one result: several results change nothing in it.
+    # data/cutover-<driver>.md is what markdown() prints for this one result (regenerated when the tables change).
     assert metrics.markdown(cutover_result(driver)) == (DATA / f"cutover-{driver}.md").read_text()
 
 
